@@ -1,1 +1,26 @@
-//! placeholder
+//! # rhea-keyspace: the data a Redis server holds, with no I/O and no clock
+//!
+//! Owns the databases ([`Db`]), the value types ([`Value`]) with Redis 7.0's encoding
+//! rules, the hash table behind keys and large aggregates ([`Dict`], whose reverse-binary
+//! cursor gives SCAN its guarantee), expiry (lazy on access, and the sampling step of the
+//! active cycle), and glob matching.
+//!
+//! The engine thread in `rhea-server` is the only owner: nothing here is `Sync`-shared or
+//! locked. Time comes in through [`Access`], so behaviour is deterministic under test.
+//!
+//! ## Caveats
+//! * [`Dict`] resizes in one step instead of incrementally.
+//! * Sorted sets use an ordered tree rather than a skiplist; see [`zset`] for the costs.
+
+pub mod db;
+pub mod dict;
+pub mod glob;
+pub mod hash;
+pub mod set;
+pub mod value;
+pub mod zset;
+
+pub use db::{Access, Db};
+pub use dict::Dict;
+pub use glob::glob_match;
+pub use value::{Entry, Str, StrEnc, Value};
