@@ -1,1 +1,45 @@
-fn main(){}
+//! # rhea: the multi-call binary
+//!
+//! Dispatch on argv[0]'s base name (`redis-server`) or on the first argument
+//! (`rhea server …`), like Redis's own `redis-sentinel`/`redis-check-rdb` symlinks.
+//! Later roles (sentinel, proxy, vrrp, check-rdb) plug in here; each role crate stays
+//! independent of the others.
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+rhea: the classic highly-available Redis stack in one binary
+
+Usage:
+  rhea server [redis.conf] [--directive value]...   a Redis 7.0-compatible server
+  rhea --help                                       this text
+  rhea --version
+
+Started as `redis-server` (a symlink), it behaves as `rhea server`.
+Run `rhea server --help` for the server's own options.
+";
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let argv0 = argv.first().map(String::as_str).unwrap_or("rhea");
+    let base = argv0.rsplit('/').next().unwrap_or(argv0);
+    let code = match base {
+        "redis-server" => rhea_server::server::main(&argv[1..]),
+        _ => match argv.get(1).map(String::as_str) {
+            Some("server") => rhea_server::server::main(&argv[2..]),
+            Some("--version") | Some("-v") => {
+                println!("rhea {} (redis {})", env!("CARGO_PKG_VERSION"), rhea_server::REDIS_VERSION);
+                0
+            }
+            Some("--help") | Some("-h") | None => {
+                print!("{USAGE}");
+                0
+            }
+            Some(other) => {
+                eprintln!("rhea: unknown role '{other}'\n\n{USAGE}");
+                2
+            }
+        },
+    };
+    ExitCode::from(code as u8)
+}

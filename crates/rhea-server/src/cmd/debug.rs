@@ -1,0 +1,5 @@
+//! PLACEHOLDER: command family being written.
+
+use crate::engine::table::Command;
+
+pub const COMMANDS: &[Command] = &[];

@@ -1,0 +1,37 @@
+//! Command families, one file each, named after Redis's `t_*.c` / subsystem files.
+//! Every family exports `COMMANDS`; [`command_table`] gathers them.
+
+pub mod admin;
+pub mod args;
+pub mod client;
+pub mod config;
+pub mod connection;
+pub mod debug;
+pub mod hashes;
+pub mod keys;
+pub mod lists;
+pub mod pubsub;
+pub mod sets;
+pub mod strings;
+pub mod txn;
+pub mod zsets;
+
+use crate::engine::table::CommandTable;
+
+pub fn command_table() -> CommandTable {
+    CommandTable::new(&[
+        connection::COMMANDS,
+        txn::COMMANDS,
+        pubsub::COMMANDS,
+        keys::COMMANDS,
+        strings::COMMANDS,
+        lists::COMMANDS,
+        hashes::COMMANDS,
+        sets::COMMANDS,
+        zsets::COMMANDS,
+        client::COMMANDS,
+        config::COMMANDS,
+        admin::COMMANDS,
+        debug::COMMANDS,
+    ])
+}

@@ -1,0 +1,222 @@
+//! `Ctx`: what a command handler sees — the server state and its own client.
+//!
+//! The running client is taken out of the client map while its command executes, so a
+//! handler holds `&mut Client` and `&mut Server` at once. Helpers that may touch *any*
+//! client (WATCH invalidation, pub/sub delivery, kills) therefore live here, where they
+//! can tell the running client from the others.
+
+use bytes::Bytes;
+use rand::rngs::SmallRng;
+use rhea_keyspace::{Access, Db, Entry, Value};
+use rhea_resp::{Protocol, Reply};
+
+use super::Server;
+use super::client::{BlockedOn, Client, ClientId, Out};
+use super::table::Command;
+
+/// `WRONGTYPE` reply text.
+pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
+
+pub struct Ctx<'a> {
+    pub srv: &'a mut Server,
+    pub client: &'a mut Client,
+    /// The command being executed.
+    pub cmd: &'static Command,
+}
+
+impl<'a> Ctx<'a> {
+    /// Time and role facts for keyspace lookups.
+    pub fn access(&self) -> Access {
+        Access {
+            now_ms: self.srv.cmd_time_ms,
+            is_replica: self.srv.is_replica,
+            is_master_client: self.client.is_master,
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.srv.cmd_time_ms
+    }
+
+    pub fn db_index(&self) -> usize {
+        self.client.db
+    }
+
+    pub fn db(&mut self) -> &mut Db {
+        &mut self.srv.dbs[self.client.db]
+    }
+
+    pub fn rng(&mut self) -> &mut SmallRng {
+        &mut self.srv.rng
+    }
+
+    pub fn proto(&self) -> Protocol {
+        self.client.proto
+    }
+
+    pub fn in_multi(&self) -> bool {
+        self.srv.executing_multi
+    }
+
+    /// Look a key up (lazy expiry applied) and record the access for LRU/LFU.
+    pub fn lookup(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let acc = self.access();
+        let lru = self.srv.lru_clock();
+        let lfu = self.srv.settings.maxmemory_policy.is_lfu().then_some((
+            self.srv.settings.lfu_log_factor,
+            self.srv.settings.lfu_decay_time,
+        ));
+        let now_min = (self.srv.cmd_time_ms / 60_000) as u32;
+        let rnd: f64 = rand::Rng::random(&mut self.srv.rng);
+        let idx = self.client.db;
+        let e = self.srv.dbs[idx].lookup(key, &acc)?;
+        match lfu {
+            Some((factor, decay)) => super::lru::lfu_touch(e, now_min, factor, decay, rnd),
+            None => e.lru = lru,
+        }
+        Some(e)
+    }
+
+    /// Look a key up without updating its access time (OBJECT, TYPE-like inspection).
+    pub fn peek(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let acc = self.access();
+        let idx = self.client.db;
+        self.srv.dbs[idx].lookup(key, &acc)
+    }
+
+    /// The value under `key`, if any.
+    pub fn value(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.lookup(key).map(|e| &mut e.value)
+    }
+
+    /// Store `value` under `key` (dropping the TTL unless `keep_ttl`), and signal the
+    /// modification to WATCHers.
+    pub fn set_key(&mut self, key: Bytes, value: Value, keep_ttl: bool) {
+        let lru = self.srv.initial_lru();
+        self.modified(&key);
+        self.db().set(key, value, lru, keep_ttl);
+    }
+
+    /// Delete a key, signalling WATCHers. Returns whether it existed.
+    pub fn delete_key(&mut self, key: &[u8]) -> bool {
+        let existed = self.db().delete(key);
+        if existed {
+            self.modified(key);
+        }
+        existed
+    }
+
+    /// Delete `key` if its aggregate value became empty (Redis never keeps empty lists,
+    /// hashes, sets or sorted sets). Returns whether it was deleted.
+    pub fn delete_if_empty(&mut self, key: &[u8]) -> bool {
+        let idx = self.client.db;
+        let empty =
+            self.srv.dbs[idx].dict.get(key).is_some_and(|e| e.value.is_empty_aggregate());
+        if empty {
+            self.srv.dbs[idx].delete(key);
+        }
+        empty
+    }
+
+    /// `signalModifiedKey`: invalidate WATCH on (current db, key).
+    pub fn modified(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.modified_in(db, key);
+    }
+
+    pub fn modified_in(&mut self, db: usize, key: &[u8]) {
+        if self.srv.watched.is_empty() {
+            return;
+        }
+        let Some(ids) = self.srv.watched.get(&(db, Bytes::copy_from_slice(key))) else {
+            return;
+        };
+        for id in ids.clone() {
+            if id == self.client.id {
+                self.client.dirty_cas = true;
+            } else if let Some(c) = self.srv.clients.get_mut(&id) {
+                c.dirty_cas = true;
+            }
+        }
+    }
+
+    /// `signalKeyAsReady`: a list or sorted set under `key` got elements; clients blocked
+    /// on it are retried after this command.
+    pub fn ready(&mut self, key: &[u8]) {
+        let db = self.client.db;
+        self.srv.signal_ready(db, key);
+    }
+
+    /// Count `n` changes for `rdb_changes_since_last_save` and for propagation.
+    pub fn dirty(&mut self, n: u64) {
+        self.srv.dirty += n;
+    }
+
+    /// Keyspace notification (`notifyKeyspaceEvent`). `class` is the event class letter
+    /// of `notify-keyspace-events` (`g`, `$`, `l`, `s`, `h`, `z`, `x`, `e`, `t`, `m`).
+    pub fn notify(&mut self, class: char, event: &str, key: &[u8]) {
+        let db = self.client.db;
+        self.srv.notify_keyspace(class, event, key, db, Some(self.client));
+    }
+
+    /// Block the running client on `keys` until one is signalled ready or `deadline_ms`
+    /// passes, then reply `timeout_reply`. Returns the (empty) immediate reply. Inside
+    /// MULTI a blocking command does not block: callers check [`Ctx::in_multi`] first.
+    pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, timeout_reply: Reply, argv: &[Bytes]) -> Reply {
+        let blocked = BlockedOn {
+            keys,
+            db: self.client.db,
+            deadline_ms,
+            timeout_reply,
+            cmd: self.cmd,
+            argv: argv.to_vec(),
+        };
+        self.srv.register_blocked(self.client.id, &blocked);
+        self.client.blocked = Some(blocked);
+        Reply::Raw(Bytes::new())
+    }
+
+    /// Send a reply to any client, the running one included.
+    pub fn send_to(&mut self, id: ClientId, r: &Reply) {
+        if id == self.client.id {
+            self.client.push(r);
+        } else {
+            self.srv.push_to(id, r);
+        }
+    }
+
+    /// Disconnect a client. The running client is closed after its reply.
+    pub fn kill(&mut self, id: ClientId) {
+        if id == self.client.id {
+            self.client.close_after_reply = true;
+        } else if let Some(mut c) = self.srv.clients.remove(&id) {
+            c.flush();
+            let _ = c.tx.send(Out::Close);
+            self.srv.forget_client(&mut c);
+        }
+    }
+
+    /// Iterate over every client, the running one included, in id order.
+    pub fn all_clients(&self) -> Vec<&Client> {
+        let mut v: Vec<&Client> = self.srv.clients.values().map(|b| &**b).collect();
+        v.push(&*self.client);
+        v.sort_by_key(|c| c.id);
+        v
+    }
+}
+
+/// Parse a timeout argument of a blocking command (seconds, fractions allowed) into an
+/// absolute deadline, as `getTimeoutFromObjectOrReply` does. `Ok(None)` means forever.
+pub fn blocking_deadline(arg: &[u8], now_ms: i64) -> Result<Option<i64>, Reply> {
+    let secs = rhea_resp::number::parse_f64(arg)
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
+    if secs < 0.0 {
+        return Err(Reply::err("ERR timeout is negative"));
+    }
+    let ms = (secs * 1000.0).ceil();
+    if ms > (i64::MAX - now_ms) as f64 {
+        return Err(Reply::err("ERR timeout is out of range"));
+    }
+    Ok(if ms == 0.0 { None } else { Some(now_ms + ms as i64) })
+}

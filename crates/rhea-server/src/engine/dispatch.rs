@@ -1,0 +1,213 @@
+//! `processCommand` and `call`: the fixed sequence of checks before a command runs, and
+//! the bookkeeping around running it.
+//!
+//! Check order mirrors Redis 7.0 (wire-spec §1.4): exists → arity → protected →
+//! auth → MULTI rules → [OOM → MISCONF → NOREPLICAS → READONLY, with later issues] →
+//! RESP2 pub/sub context → [MASTERDOWN → LOADING] → queue in MULTI → call.
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use rhea_resp::Reply;
+use rhea_resp::split::repr;
+
+use super::client::{Client, ReplyMode};
+use super::ctx::Ctx;
+use super::settings::Protection;
+use super::stats::SlowEntry;
+use super::table::{Command, Lookup, flags};
+use super::{Server, unix_ms};
+
+/// Run one command from `c`'s queue, writing its reply into `c`'s output buffer.
+pub fn process_command(srv: &mut Server, c: &mut Client, argv: Vec<Bytes>) {
+    c.last_interaction = Instant::now();
+    srv.cmd_time_ms = unix_ms();
+    let mode_before = c.reply_mode;
+    let reply = check_and_run(srv, c, &argv);
+    if let Some(r) = reply {
+        c.reply(&r);
+    }
+    // CLIENT REPLY SKIP suppresses exactly the reply of the command that follows it.
+    if mode_before == ReplyMode::Skip {
+        c.reply_mode = ReplyMode::On;
+    }
+    if c.reply_mode == ReplyMode::SkipNext {
+        c.reply_mode = ReplyMode::Skip;
+    }
+}
+
+/// Returns the reply to send, or `None` when the command already wrote its own output.
+fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Reply> {
+    // QUIT is answered before lookup in 7.0 (it only became a table command in 7.2).
+    if argv[0].eq_ignore_ascii_case(b"quit") {
+        c.close_after_reply = true;
+        return Some(Reply::ok());
+    }
+    let cmd = match srv.table.lookup(argv) {
+        Lookup::Found(cmd) => cmd,
+        Lookup::Unknown => {
+            let text = format!(
+                "ERR unknown command '{}', with args beginning with: {}",
+                trunc(&argv[0], 128),
+                args_preview(&argv[1..])
+            );
+            return Some(reject(srv, c, None, text));
+        }
+        Lookup::UnknownSub(parent) => {
+            let text = format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                trunc(&argv[1], 128),
+                parent.name.to_ascii_uppercase()
+            );
+            return Some(reject(srv, c, None, text));
+        }
+    };
+    if !cmd.arity_ok(argv.len()) {
+        let text = format!("ERR wrong number of arguments for '{}' command", cmd.name);
+        return Some(reject(srv, c, Some(cmd), text));
+    }
+    if cmd.has(flags::PROTECTED) && !protected_allowed(srv.settings.enable_debug_command, c) {
+        let text = "ERR DEBUG command not allowed. If the enable-debug-command option is set to \
+                    \"local\", you can run it from a local connection, otherwise you need to set \
+                    this option in the configuration file, and then restart the server."
+            .to_string();
+        return Some(reject(srv, c, Some(cmd), text));
+    }
+    if !c.authenticated() && !cmd.has(flags::NO_AUTH) {
+        return Some(reject(srv, c, Some(cmd), "NOAUTH Authentication required.".into()));
+    }
+    if c.multi.is_some() && cmd.has(flags::NO_MULTI) {
+        let text = "ERR Command not allowed inside a transaction".to_string();
+        return Some(reject(srv, c, Some(cmd), text));
+    }
+    if c.proto == rhea_resp::Protocol::Resp2 && c.in_pubsub() && !allowed_in_pubsub(cmd) {
+        let text = format!(
+            "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET \
+             are allowed in this context",
+            cmd.name
+        );
+        return Some(reject(srv, c, Some(cmd), text));
+    }
+    if let Some(m) = c.multi.as_mut() {
+        if !matches!(cmd.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
+            if !m.aborted && !c.dirty_cas {
+                m.queued.push((cmd, argv.to_vec()));
+            }
+            return Some(Reply::Simple("QUEUED".into()));
+        }
+    }
+    let reply = call(srv, c, cmd, argv);
+    Some(reply)
+}
+
+/// `call()`: run the handler and account for it (stats, slowlog, MONITOR).
+pub fn call(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Bytes]) -> Reply {
+    let start = Instant::now();
+    let reply = {
+        let mut ctx = Ctx { srv, client: c, cmd };
+        (cmd.handler)(&mut ctx, argv)
+    };
+    let usec = start.elapsed().as_micros() as u64;
+    c.last_cmd = cmd.name;
+    srv.stats.total_commands_processed += 1;
+    let st = srv.stats.commands.entry(cmd.name).or_default();
+    st.calls += 1;
+    st.usec += usec;
+    if let Reply::Error(text) = &reply {
+        st.failed_calls += 1;
+        srv.stats.count_error(text);
+    }
+    let threshold = srv.settings.slowlog_log_slower_than;
+    if threshold >= 0 && usec >= threshold as u64 && !cmd.has(flags::SKIP_SLOWLOG) {
+        let entry = SlowEntry {
+            id: 0,
+            time: unix_ms() / 1000,
+            duration_us: usec,
+            args: Vec::new(),
+            client_addr: c.addr.clone(),
+            client_name: c.name.clone().unwrap_or_default(),
+        };
+        let max = srv.settings.slowlog_max_len;
+        srv.slowlog.push(entry, argv, max);
+    }
+    if !srv.monitors.is_empty() && !cmd.has(flags::SKIP_MONITOR) && !cmd.has(flags::ADMIN) {
+        feed_monitors(srv, c, argv);
+    }
+    srv.collect_expired();
+    reply
+}
+
+/// Reject a command before it runs: count it, poison an open MULTI, return the error.
+fn reject(srv: &mut Server, c: &mut Client, cmd: Option<&'static Command>, text: String) -> Reply {
+    if let Some(m) = c.multi.as_mut() {
+        m.aborted = true;
+    }
+    if let Some(cmd) = cmd {
+        srv.stats.commands.entry(cmd.name).or_default().rejected_calls += 1;
+    }
+    srv.stats.count_error(&text);
+    Reply::Error(text)
+}
+
+/// `allowProtectedAction`: `yes`, or `local` from a loopback/Unix connection.
+fn protected_allowed(p: Protection, c: &Client) -> bool {
+    match p {
+        Protection::Yes => true,
+        Protection::Local => c.is_local,
+        Protection::No => false,
+    }
+}
+
+fn allowed_in_pubsub(cmd: &Command) -> bool {
+    matches!(
+        cmd.name,
+        "ping"
+            | "subscribe"
+            | "ssubscribe"
+            | "unsubscribe"
+            | "sunsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "quit"
+            | "reset"
+    )
+}
+
+/// The `'a' 'b' ` list of an unknown-command error, stopping once it reaches 128 chars.
+fn args_preview(args: &[Bytes]) -> String {
+    let mut out = String::new();
+    for a in args {
+        if out.len() >= 128 {
+            break;
+        }
+        let room = 128 - out.len();
+        out.push('\'');
+        out.push_str(&trunc(a, room));
+        out.push_str("' ");
+    }
+    out
+}
+
+fn trunc(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+/// `replicationFeedMonitors`: `+<sec>.<usec> [<db> <addr>] "arg" …`.
+fn feed_monitors(srv: &mut Server, c: &Client, argv: &[Bytes]) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let origin = if c.is_unix { format!("unix:{}", c.laddr) } else { c.addr.clone() };
+    let mut line = format!("+{}.{:06} [{} {}]", now.as_secs(), now.subsec_micros(), c.db, origin);
+    for a in argv {
+        line.push(' ');
+        line.push_str(&repr(a));
+    }
+    line.push_str("\r\n");
+    let raw = Reply::Raw(Bytes::from(line));
+    for id in srv.monitors.clone() {
+        if id != c.id {
+            srv.push_to(id, &raw);
+        }
+    }
+}

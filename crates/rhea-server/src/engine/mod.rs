@@ -1,0 +1,670 @@
+//! The engine: one thread that owns the keyspace and every client's state, fed by the
+//! network drivers through a channel (Redis's single-threaded core, see style.md B4).
+//!
+//! ```text
+//!  conn task ──Event::Commands{argv…}──▶ ┌──────────────┐ ──Out::Data──▶ conn task
+//!  conn task ──Event::Connected────────▶ │ engine thread│ ──Out::Close─▶
+//!  signals   ──Event::Signal───────────▶ │  Server      │
+//!                                        └──────────────┘
+//!                 cron every 1000/hz ms: active expiry, timeouts, pause end
+//! ```
+//!
+//! Commands of one client run in arrival order; a client blocked in BLPOP (or paused by
+//! CLIENT PAUSE) keeps its later pipelined commands queued, as Redis leaves them in the
+//! query buffer.
+
+pub mod client;
+pub mod ctx;
+pub mod dispatch;
+pub mod lru;
+pub mod notify;
+pub mod pubsub;
+pub mod settings;
+pub mod stats;
+pub mod table;
+
+use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use rhea_keyspace::Db;
+use rhea_resp::Reply;
+
+use crate::config::LoadedConfig;
+use client::{BlockedOn, Client, ClientId, ConnInfo, Out};
+use settings::Settings;
+use stats::Stats;
+use table::CommandTable;
+
+/// State shared with the network drivers (read without going through the engine).
+pub struct Shared {
+    pub next_client_id: AtomicU64,
+    pub max_bulk_len: AtomicI64,
+    pub query_buffer_limit: AtomicUsize,
+    pub net_input_bytes: AtomicU64,
+    pub net_output_bytes: AtomicU64,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            next_client_id: AtomicU64::new(1),
+            max_bulk_len: AtomicI64::new(512 * 1024 * 1024),
+            query_buffer_limit: AtomicUsize::new(1024 * 1024 * 1024),
+            net_input_bytes: AtomicU64::new(0),
+            net_output_bytes: AtomicU64::new(0),
+        }
+    }
+}
+
+/// Input to the engine.
+#[derive(Debug)]
+pub enum Event {
+    Connected(ConnInfo),
+    /// Commands decoded from one read; `error` is a protocol error that follows them.
+    Commands { id: ClientId, cmds: Vec<Vec<Bytes>>, error: Option<String>, qbuf: usize },
+    Disconnected { id: ClientId },
+    /// SIGTERM / SIGINT.
+    Signal(&'static str),
+}
+
+/// How the server was asked to stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shutdown {
+    /// SHUTDOWN or a signal.
+    Requested { save: Option<bool> },
+}
+
+/// CLIENT PAUSE state.
+#[derive(Clone, Copy, Debug)]
+pub struct Pause {
+    pub all: bool,
+    pub until_ms: i64,
+}
+
+pub struct Server {
+    pub settings: Settings,
+    pub loaded: LoadedConfig,
+    pub table: Arc<CommandTable>,
+    pub shared: Arc<Shared>,
+    pub dbs: Vec<Db>,
+    pub clients: HashMap<ClientId, Box<Client>>,
+    pub pubsub: pubsub::PubSub,
+    /// WATCHed keys -> clients watching them.
+    pub watched: HashMap<(usize, Bytes), Vec<ClientId>>,
+    /// Clients blocked on each (db, key), in blocking order.
+    pub blocking_keys: HashMap<(usize, Bytes), VecDeque<ClientId>>,
+    pub block_deadlines: BTreeSet<(i64, ClientId)>,
+    ready_keys: VecDeque<(usize, Bytes)>,
+    ready_set: HashSet<(usize, Bytes)>,
+    /// A blocked command being retried keeps its original deadline if it blocks again.
+    pub retry_deadline: Option<Option<i64>>,
+    /// Clients to resume (unblocked or unpaused) once the current event is handled.
+    resume: Vec<ClientId>,
+    pub monitors: Vec<ClientId>,
+    pub stats: Stats,
+    /// Changes since the last save (`rdb_changes_since_last_save`).
+    pub dirty: u64,
+    /// Wall-clock ms fixed for the duration of a command (and of a whole EXEC).
+    pub cmd_time_ms: i64,
+    pub rng: SmallRng,
+    pub run_id: String,
+    pub started: Instant,
+    pub start_unix_ms: i64,
+    /// Clients with output to hand to their connection.
+    to_flush: Vec<ClientId>,
+    pub pause: Option<Pause>,
+    pub shutdown: Option<Shutdown>,
+    pub is_replica: bool,
+    /// True while EXEC runs its queued commands.
+    pub executing_multi: bool,
+    pub slowlog: stats::SlowLog,
+}
+
+pub fn unix_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Server {
+    pub fn new(settings: Settings, loaded: LoadedConfig, shared: Arc<Shared>) -> Server {
+        let mut rng = SmallRng::from_os_rng();
+        let run_id = random_hex(&mut rng, 40);
+        let dbs = (0..settings.databases).map(|_| Db::new()).collect();
+        Server {
+            table: Arc::new(crate::cmd::command_table()),
+            settings,
+            loaded,
+            shared,
+            dbs,
+            clients: HashMap::new(),
+            pubsub: Default::default(),
+            watched: HashMap::new(),
+            blocking_keys: HashMap::new(),
+            block_deadlines: BTreeSet::new(),
+            ready_keys: VecDeque::new(),
+            ready_set: HashSet::new(),
+            retry_deadline: None,
+            resume: Vec::new(),
+            monitors: Vec::new(),
+            stats: Stats::default(),
+            dirty: 0,
+            cmd_time_ms: unix_ms(),
+            rng,
+            run_id,
+            started: Instant::now(),
+            start_unix_ms: unix_ms(),
+            to_flush: Vec::new(),
+            pause: None,
+            shutdown: None,
+            is_replica: false,
+            executing_multi: false,
+            slowlog: Default::default(),
+        }
+    }
+
+    pub fn lru_clock(&self) -> u32 {
+        lru::lru_clock(self.cmd_time_ms)
+    }
+
+    /// The `lru` field of a newly created key.
+    pub fn initial_lru(&self) -> u32 {
+        lru::initial(self.cmd_time_ms, self.settings.maxmemory_policy.is_lfu())
+    }
+
+    // ===== event loop =====
+
+    /// Run until SHUTDOWN or a signal; returns the shutdown request.
+    pub fn run(mut self, rx: Receiver<Event>) -> Shutdown {
+        let mut next_cron = Instant::now();
+        loop {
+            let now = Instant::now();
+            let mut wait = next_cron.saturating_duration_since(now);
+            if let Some(&(deadline, _)) = self.block_deadlines.first() {
+                let until = Duration::from_millis((deadline - unix_ms()).max(0) as u64);
+                wait = wait.min(until);
+            }
+            match rx.recv_timeout(wait) {
+                Ok(ev) => {
+                    self.handle(ev);
+                    // Drain what is already queued before flushing: batches replies.
+                    for _ in 0..256 {
+                        match rx.try_recv() {
+                            Ok(ev) => self.handle(ev),
+                            Err(_) => break,
+                        }
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.shutdown.get_or_insert(Shutdown::Requested { save: None });
+                }
+            }
+            self.expire_blocked(unix_ms());
+            if Instant::now() >= next_cron {
+                self.cron();
+                next_cron = Instant::now() + Duration::from_millis(1000 / self.settings.hz.max(1) as u64);
+            }
+            self.resume_clients();
+            self.flush_all();
+            if let Some(s) = self.shutdown {
+                return s;
+            }
+        }
+    }
+
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::Connected(info) => self.on_connect(info),
+            Event::Commands { id, cmds, error, qbuf } => {
+                if let Some(c) = self.clients.get_mut(&id) {
+                    c.pending.extend(cmds);
+                    if error.is_some() {
+                        c.pending_error = error;
+                    }
+                    c.qbuf = qbuf;
+                    self.drain_client(id);
+                }
+            }
+            Event::Disconnected { id } => {
+                if let Some(mut c) = self.clients.remove(&id) {
+                    self.forget_client(&mut c);
+                }
+            }
+            Event::Signal(name) => {
+                crate::warning!("Received {} scheduling shutdown...", name);
+                self.shutdown = Some(Shutdown::Requested { save: None });
+            }
+        }
+    }
+
+    fn on_connect(&mut self, info: ConnInfo) {
+        if self.clients.len() >= self.settings.maxclients {
+            self.stats.rejected_connections += 1;
+            let _ = info.tx.send(Out::Data(b"-ERR max number of clients reached\r\n".to_vec()));
+            let _ = info.tx.send(Out::Close);
+            return;
+        }
+        if self.settings.protected_mode && self.settings.requirepass.is_none() && !info.is_local {
+            let _ = info.tx.send(Out::Data(format!("-{}\r\n", DENIED).into_bytes()));
+            let _ = info.tx.send(Out::Close);
+            return;
+        }
+        self.stats.total_connections_received += 1;
+        let authenticated = self.settings.requirepass.is_none();
+        let c = Client::new(info, authenticated);
+        self.clients.insert(c.id, Box::new(c));
+    }
+
+    /// Execute a client's queued commands until it blocks, is paused, or runs out.
+    pub fn drain_client(&mut self, id: ClientId) {
+        loop {
+            let Some(mut c) = self.clients.remove(&id) else { return };
+            if c.blocked.is_some() || c.close_after_reply {
+                self.clients.insert(id, c);
+                break;
+            }
+            if self.is_paused_for(&c) {
+                self.clients.insert(id, c);
+                break;
+            }
+            let Some(argv) = c.pending.pop_front() else {
+                if let Some(err) = c.pending_error.take() {
+                    self.stats.count_error(&err);
+                    c.reply(&Reply::err(format!("ERR {err}")));
+                    c.close_after_reply = true;
+                    self.finish_client(c);
+                    return;
+                }
+                self.clients.insert(id, c);
+                break;
+            };
+            dispatch::process_command(self, &mut c, argv);
+            if c.close_after_reply {
+                self.finish_client(c);
+                return;
+            }
+            self.clients.insert(id, c);
+            self.handle_ready_keys();
+        }
+        self.to_flush.push(id);
+    }
+
+    /// Flush a client that is closing and drop its state.
+    fn finish_client(&mut self, mut c: Box<Client>) {
+        c.flush();
+        self.forget_client(&mut c);
+    }
+
+    /// Remove every trace of a disconnected client.
+    pub fn forget_client(&mut self, c: &mut Client) {
+        for ch in std::mem::take(&mut c.channels) {
+            self.pubsub.unsubscribe(c.id, &ch);
+        }
+        for p in std::mem::take(&mut c.patterns) {
+            self.pubsub.punsubscribe(c.id, &p);
+        }
+        self.unwatch_all(c);
+        if let Some(b) = c.blocked.take() {
+            self.unregister_blocked(c.id, &b);
+        }
+        self.monitors.retain(|&m| m != c.id);
+    }
+
+    fn flush_all(&mut self) {
+        for id in std::mem::take(&mut self.to_flush) {
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.flush();
+            }
+        }
+    }
+
+    /// Encode `r` for another client (pub/sub, MONITOR, unblocking) and schedule a flush.
+    pub fn push_to(&mut self, id: ClientId, r: &Reply) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            c.push(r);
+            self.to_flush.push(id);
+        }
+    }
+
+    // ===== WATCH =====
+
+    pub fn watch(&mut self, c: &mut Client, key: Bytes) {
+        let db = c.db;
+        if c.watched.iter().any(|(d, k)| *d == db && *k == key) {
+            return;
+        }
+        self.watched.entry((db, key.clone())).or_default().push(c.id);
+        c.watched.push((db, key));
+    }
+
+    pub fn unwatch_all(&mut self, c: &mut Client) {
+        for (db, key) in std::mem::take(&mut c.watched) {
+            let k = (db, key);
+            if let Some(ids) = self.watched.get_mut(&k) {
+                ids.retain(|&x| x != c.id);
+                if ids.is_empty() {
+                    self.watched.remove(&k);
+                }
+            }
+        }
+        c.dirty_cas = false;
+    }
+
+    /// `touchAllWatchedKeysInDb`: FLUSHDB/FLUSHALL/SWAPDB invalidate WATCHes on keys that
+    /// exist in `db` (or, for SWAPDB, in the database swapped with it).
+    pub fn touch_watched_in_db(&mut self, db: usize, other: Option<usize>, running: &mut Client) {
+        let now = self.cmd_time_ms;
+        let hits: Vec<ClientId> = self
+            .watched
+            .iter()
+            .filter(|((d, key), _)| {
+                *d == db
+                    && (self.dbs[db].dict.contains_key(&key[..]) && !self.dbs[db].is_expired(key, now)
+                        || other.is_some_and(|o| self.dbs[o].dict.contains_key(&key[..])))
+            })
+            .flat_map(|(_, ids)| ids.iter().copied())
+            .collect();
+        for id in hits {
+            if id == running.id {
+                running.dirty_cas = true;
+            } else if let Some(c) = self.clients.get_mut(&id) {
+                c.dirty_cas = true;
+            }
+        }
+    }
+
+    // ===== blocking =====
+
+    pub fn register_blocked(&mut self, id: ClientId, b: &BlockedOn) {
+        for k in &b.keys {
+            self.blocking_keys.entry((b.db, k.clone())).or_default().push_back(id);
+        }
+        if let Some(d) = b.deadline_ms {
+            self.block_deadlines.insert((d, id));
+        }
+        self.stats.blocked_clients += 1;
+    }
+
+    pub fn unregister_blocked(&mut self, id: ClientId, b: &BlockedOn) {
+        for k in &b.keys {
+            let key = (b.db, k.clone());
+            if let Some(q) = self.blocking_keys.get_mut(&key) {
+                q.retain(|&x| x != id);
+                if q.is_empty() {
+                    self.blocking_keys.remove(&key);
+                }
+            }
+        }
+        if let Some(d) = b.deadline_ms {
+            self.block_deadlines.remove(&(d, id));
+        }
+        self.stats.blocked_clients = self.stats.blocked_clients.saturating_sub(1);
+    }
+
+    pub fn signal_ready(&mut self, db: usize, key: &[u8]) {
+        if self.blocking_keys.is_empty() {
+            return;
+        }
+        let k = (db, Bytes::copy_from_slice(key));
+        if self.blocking_keys.contains_key(&k) && self.ready_set.insert(k.clone()) {
+            self.ready_keys.push_back(k);
+        }
+    }
+
+    /// Retry the commands of clients blocked on keys that became ready, in blocking order
+    /// (Redis 7.2's re-execution model; 7.0 serves lists in place with the same result).
+    pub fn handle_ready_keys(&mut self) {
+        while let Some(k) = self.ready_keys.pop_front() {
+            self.ready_set.remove(&k);
+            let ids: Vec<ClientId> =
+                self.blocking_keys.get(&k).map(|q| q.iter().copied().collect()).unwrap_or_default();
+            for id in ids {
+                let Some(mut c) = self.clients.remove(&id) else { continue };
+                let Some(b) = c.blocked.take() else {
+                    self.clients.insert(id, c);
+                    continue;
+                };
+                self.unregister_blocked(id, &b);
+                self.retry_deadline = Some(b.deadline_ms);
+                self.cmd_time_ms = unix_ms();
+                let reply = dispatch::call(self, &mut c, b.cmd, &b.argv);
+                self.retry_deadline = None;
+                if c.blocked.is_none() {
+                    c.reply(&reply);
+                    self.resume.push(id);
+                    self.to_flush.push(id);
+                }
+                self.clients.insert(id, c);
+            }
+        }
+    }
+
+    /// Reply to blocked clients whose deadline passed.
+    fn expire_blocked(&mut self, now_ms: i64) {
+        while let Some(&(deadline, id)) = self.block_deadlines.first() {
+            if deadline > now_ms {
+                break;
+            }
+            self.block_deadlines.pop_first();
+            let Some(c) = self.clients.get_mut(&id) else { continue };
+            let Some(b) = c.blocked.take() else { continue };
+            c.reply(&b.timeout_reply);
+            self.unregister_blocked(id, &b);
+            self.resume.push(id);
+            self.to_flush.push(id);
+        }
+    }
+
+    /// Unblock a client with a given reply (CLIENT UNBLOCK).
+    pub fn unblock_with(&mut self, id: ClientId, reply: Option<Reply>) -> bool {
+        let Some(c) = self.clients.get_mut(&id) else { return false };
+        let Some(b) = c.blocked.take() else { return false };
+        c.reply(reply.as_ref().unwrap_or(&b.timeout_reply));
+        self.unregister_blocked(id, &b);
+        self.resume.push(id);
+        self.to_flush.push(id);
+        true
+    }
+
+    /// Continue clients that were unblocked or unpaused.
+    fn resume_clients(&mut self) {
+        while !self.resume.is_empty() {
+            for id in std::mem::take(&mut self.resume) {
+                self.drain_client(id);
+            }
+        }
+    }
+
+    // ===== CLIENT PAUSE =====
+
+    fn is_paused_for(&mut self, c: &Client) -> bool {
+        let Some(p) = self.pause else { return false };
+        if unix_ms() >= p.until_ms {
+            self.end_pause();
+            return false;
+        }
+        if c.is_master || c.is_replica {
+            return false;
+        }
+        if p.all {
+            return true;
+        }
+        // WRITE pause: only commands that may write wait.
+        c.pending.front().is_some_and(|argv| match self.table.lookup(argv) {
+            table::Lookup::Found(cmd) => {
+                cmd.has(table::flags::WRITE) || cmd.has(table::flags::MAY_REPLICATE)
+            }
+            _ => false,
+        })
+    }
+
+    /// Lift CLIENT PAUSE and resume every client with queued commands.
+    pub fn end_pause(&mut self) {
+        self.pause = None;
+        let ids: Vec<ClientId> =
+            self.clients.iter().filter(|(_, c)| !c.pending.is_empty()).map(|(&id, _)| id).collect();
+        self.resume.extend(ids);
+    }
+
+    // ===== keyspace notifications =====
+
+    /// Publish a keyspace event per `notify-keyspace-events`. `running` is the client
+    /// executing the command (it is outside the client map at that moment).
+    pub fn notify_keyspace(
+        &mut self,
+        class: char,
+        event: &str,
+        key: &[u8],
+        db: usize,
+        running: Option<&mut Client>,
+    ) {
+        let flags = self.settings.notify_keyspace_events;
+        if flags == 0 || flags & notify::class_bit(class) == 0 {
+            return;
+        }
+        let mut msgs = Vec::new();
+        if flags & notify::KEYSPACE != 0 {
+            let mut ch = format!("__keyspace@{db}__:").into_bytes();
+            ch.extend_from_slice(key);
+            msgs.push((Bytes::from(ch), Bytes::copy_from_slice(event.as_bytes())));
+        }
+        if flags & notify::KEYEVENT != 0 {
+            let ch = format!("__keyevent@{db}__:{event}");
+            msgs.push((Bytes::from(ch), Bytes::copy_from_slice(key)));
+        }
+        let mut running = running;
+        for (ch, payload) in msgs {
+            self.publish(&ch, &payload, running.as_deref_mut());
+        }
+    }
+
+    /// Deliver a message; returns the number of receivers (PUBLISH's reply).
+    pub fn publish(&mut self, channel: &Bytes, payload: &Bytes, mut running: Option<&mut Client>) -> i64 {
+        let (direct, via_pattern) = self.pubsub.receivers(channel);
+        let mut n = 0;
+        let msg = pubsub::message(channel, payload);
+        for id in direct {
+            n += 1;
+            match running.as_deref_mut() {
+                Some(c) if c.id == id => c.push(&msg),
+                _ => self.push_to(id, &msg),
+            }
+        }
+        for (pat, id) in via_pattern {
+            n += 1;
+            let msg = pubsub::pmessage(&pat, channel, payload);
+            match running.as_deref_mut() {
+                Some(c) if c.id == id => c.push(&msg),
+                _ => self.push_to(id, &msg),
+            }
+        }
+        n
+    }
+
+    // ===== cron =====
+
+    /// `serverCron`: active expiry, idle-client timeouts, pause end, ops sampling.
+    fn cron(&mut self) {
+        let now_ms = unix_ms();
+        self.cmd_time_ms = now_ms;
+        if let Some(p) = self.pause {
+            if now_ms >= p.until_ms {
+                self.end_pause();
+            }
+        }
+        if !self.is_replica {
+            self.active_expire(now_ms);
+        }
+        self.timeout_idle_clients();
+        self.stats.sample_ops(Instant::now());
+    }
+
+    /// Redis's slow active-expire cycle: per db, sample keys with a TTL and delete the
+    /// expired ones, repeating while more than 10% of a sample had expired, within a time
+    /// budget of 25% of a cron period (scaled by `active-expire-effort`).
+    fn active_expire(&mut self, now_ms: i64) {
+        let effort = self.settings.active_expire_effort.clamp(1, 10) as usize;
+        let per_loop = 20 + 20 / 4 * (effort - 1);
+        let budget = Duration::from_micros(
+            1_000_000 / self.settings.hz.max(1) as u64 * (25 + 2 * (effort as u64 - 1)) / 100,
+        );
+        let start = Instant::now();
+        let mut expired_total = 0;
+        for db in self.dbs.iter_mut() {
+            loop {
+                let (checked, expired) = db.active_expire_step(now_ms, per_loop);
+                expired_total += expired;
+                if checked == 0 || expired * 10 <= checked || start.elapsed() > budget {
+                    break;
+                }
+            }
+        }
+        let _ = expired_total;
+        self.collect_expired();
+    }
+
+    /// Count and announce keys removed by expiry (lazy or active).
+    pub fn collect_expired(&mut self) {
+        for db in 0..self.dbs.len() {
+            if self.dbs[db].expired_log.is_empty() {
+                continue;
+            }
+            for key in std::mem::take(&mut self.dbs[db].expired_log) {
+                self.stats.expired_keys += 1;
+                self.notify_keyspace('x', "expired", &key, db, None);
+            }
+        }
+    }
+
+    fn timeout_idle_clients(&mut self) {
+        let limit = self.settings.timeout;
+        if limit == 0 {
+            return;
+        }
+        let now = Instant::now();
+        let idle: Vec<ClientId> = self
+            .clients
+            .values()
+            .filter(|c| {
+                !c.is_master
+                    && !c.is_replica
+                    && c.blocked.is_none()
+                    && !c.in_pubsub()
+                    && now.duration_since(c.last_interaction).as_secs() > limit
+            })
+            .map(|c| c.id)
+            .collect();
+        for id in idle {
+            if let Some(mut c) = self.clients.remove(&id) {
+                crate::verbose!("Closing idle client");
+                let _ = c.tx.send(Out::Close);
+                self.forget_client(&mut c);
+            }
+        }
+    }
+
+    pub fn used_clients(&self) -> usize {
+        self.clients.len()
+    }
+
+    pub fn net_bytes(&self) -> (u64, u64) {
+        (
+            self.shared.net_input_bytes.load(Ordering::Relaxed),
+            self.shared.net_output_bytes.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// `n` random lower-case hex digits (run ids, replication ids).
+pub fn random_hex(rng: &mut SmallRng, n: usize) -> String {
+    use rand::Rng;
+    (0..n).map(|_| char::from_digit(rng.random_range(0..16), 16).expect("digit")).collect()
+}
+
+/// The protected-mode refusal, word for word as Redis 7.0 sends it.
+pub const DENIED: &str = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";

@@ -1,0 +1,197 @@
+//! The command table: one static row per command (and per subcommand), after Redis 7.0's
+//! `commands.def`. Each command family (`crate::cmd::*`) exports `COMMANDS`, and
+//! [`CommandTable::new`] gathers them.
+//!
+//! The row drives `processCommand`'s checks (arity, auth, MULTI, OOM, READONLY, stale,
+//! loading, pub/sub context), COMMAND INFO/COUNT/LIST, and the per-command statistics.
+
+use std::collections::HashMap;
+
+use bytes::Bytes;
+use rhea_resp::Reply;
+
+use super::ctx::Ctx;
+
+/// A command implementation. `args[0]` is the command name as the client sent it.
+pub type Handler = fn(&mut Ctx<'_>, &[Bytes]) -> Reply;
+
+/// Command flags, named as in Redis's command JSON files.
+pub mod flags {
+    pub const WRITE: u32 = 1 << 0;
+    pub const READONLY: u32 = 1 << 1;
+    pub const DENYOOM: u32 = 1 << 2;
+    pub const ADMIN: u32 = 1 << 3;
+    pub const PUBSUB: u32 = 1 << 4;
+    pub const NOSCRIPT: u32 = 1 << 5;
+    pub const BLOCKING: u32 = 1 << 6;
+    pub const LOADING: u32 = 1 << 7;
+    pub const STALE: u32 = 1 << 8;
+    pub const SKIP_MONITOR: u32 = 1 << 9;
+    pub const SKIP_SLOWLOG: u32 = 1 << 10;
+    pub const FAST: u32 = 1 << 11;
+    pub const NO_AUTH: u32 = 1 << 12;
+    pub const MAY_REPLICATE: u32 = 1 << 13;
+    pub const SENTINEL: u32 = 1 << 14;
+    pub const ONLY_SENTINEL: u32 = 1 << 15;
+    pub const NO_MANDATORY_KEYS: u32 = 1 << 16;
+    pub const PROTECTED: u32 = 1 << 17;
+    pub const NO_MULTI: u32 = 1 << 18;
+    pub const MOVABLE_KEYS: u32 = 1 << 19;
+    pub const ALLOW_BUSY: u32 = 1 << 20;
+
+    /// Flag names in the order COMMAND INFO prints them.
+    pub const NAMES: &[(u32, &str)] = &[
+        (WRITE, "write"),
+        (READONLY, "readonly"),
+        (DENYOOM, "denyoom"),
+        (ADMIN, "admin"),
+        (PUBSUB, "pubsub"),
+        (NOSCRIPT, "noscript"),
+        (BLOCKING, "blocking"),
+        (LOADING, "loading"),
+        (STALE, "stale"),
+        (SKIP_MONITOR, "skip_monitor"),
+        (SKIP_SLOWLOG, "skip_slowlog"),
+        (FAST, "fast"),
+        (NO_AUTH, "no_auth"),
+        (MAY_REPLICATE, "may_replicate"),
+        (NO_MANDATORY_KEYS, "no_mandatory_keys"),
+        (NO_MULTI, "no_multi"),
+        (MOVABLE_KEYS, "movablekeys"),
+        (ALLOW_BUSY, "allow_busy"),
+    ];
+}
+
+/// One command or subcommand.
+pub struct Command {
+    /// Lower-case name; subcommands use Redis's full name `parent|sub`.
+    pub name: &'static str,
+    /// Positive: exact argc. Negative: at least -arity.
+    pub arity: i32,
+    pub flags: u32,
+    /// Legacy key specification: first key, last key (-1 = last arg), step.
+    pub keys: (i32, i32, i32),
+    pub handler: Handler,
+    pub subcommands: &'static [Command],
+    /// ACL categories without the `@` (e.g. "read", "string", "fast").
+    pub acl: &'static [&'static str],
+}
+
+impl Command {
+    pub const fn new(
+        name: &'static str,
+        arity: i32,
+        flags: u32,
+        keys: (i32, i32, i32),
+        acl: &'static [&'static str],
+        handler: Handler,
+    ) -> Command {
+        Command { name, arity, flags, keys, handler, subcommands: &[], acl }
+    }
+
+    /// A container command whose real work is done by its subcommands.
+    pub const fn container(
+        name: &'static str,
+        arity: i32,
+        acl: &'static [&'static str],
+        subcommands: &'static [Command],
+    ) -> Command {
+        Command { name, arity, flags: 0, keys: (0, 0, 0), handler: no_handler, subcommands, acl }
+    }
+
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    pub fn is_write(&self) -> bool {
+        self.has(flags::WRITE)
+    }
+
+    /// Does `argc` satisfy the arity?
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 { argc == self.arity } else { argc >= -self.arity }
+    }
+
+    /// The name after `|` for subcommands.
+    pub fn short_name(&self) -> &'static str {
+        self.name.rsplit('|').next().unwrap_or(self.name)
+    }
+
+    /// Key positions in `args` per the legacy key spec.
+    pub fn key_positions(&self, argc: usize) -> Vec<usize> {
+        let (first, last, step) = self.keys;
+        if first <= 0 || step <= 0 {
+            return Vec::new();
+        }
+        let last = if last < 0 { argc as i32 + last } else { last };
+        (first..=last.min(argc as i32 - 1)).step_by(step as usize).map(|i| i as usize).collect()
+    }
+}
+
+fn no_handler(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
+    Reply::err("ERR container command called without subcommand")
+}
+
+/// Lookup table over every family's commands.
+pub struct CommandTable {
+    by_name: HashMap<&'static str, &'static Command>,
+    /// Registration order, for COMMAND / COMMAND LIST.
+    pub all: Vec<&'static Command>,
+}
+
+/// The outcome of resolving `args` to a command.
+pub enum Lookup {
+    Found(&'static Command),
+    Unknown,
+    /// A container whose subcommand does not exist.
+    UnknownSub(&'static Command),
+}
+
+impl CommandTable {
+    pub fn new(families: &[&'static [Command]]) -> CommandTable {
+        let mut by_name = HashMap::new();
+        let mut all = Vec::new();
+        for fam in families {
+            for c in fam.iter() {
+                let prev = by_name.insert(c.name, c);
+                assert!(prev.is_none(), "command {} registered twice", c.name);
+                all.push(c);
+            }
+        }
+        CommandTable { by_name, all }
+    }
+
+    pub fn get(&self, name: &str) -> Option<&'static Command> {
+        self.by_name.get(name).copied()
+    }
+
+    /// Resolve the command (and subcommand) named by `args`, like `lookupCommand`.
+    pub fn lookup(&self, args: &[Bytes]) -> Lookup {
+        let name = lower(&args[0]);
+        let Some(cmd) = self.by_name.get(name.as_str()).copied() else {
+            return Lookup::Unknown;
+        };
+        if cmd.subcommands.is_empty() || args.len() < 2 {
+            return Lookup::Found(cmd);
+        }
+        let sub = lower(&args[1]);
+        match cmd.subcommands.iter().find(|s| s.short_name() == sub) {
+            Some(s) => Lookup::Found(s),
+            None => Lookup::UnknownSub(cmd),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.all.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+}
+
+/// ASCII lower-casing of a command name (lossy for non-UTF-8, which never matches).
+pub fn lower(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_ascii_lowercase()
+}

@@ -1,0 +1,205 @@
+//! Process lifecycle of `rhea server`: load the config, log the startup lines, bind the
+//! listeners, run the engine thread and the I/O runtime, and shut down cleanly on
+//! SHUTDOWN, SIGTERM or SIGINT.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use crossbeam_channel::unbounded;
+use tokio::net::{TcpListener, UnixListener};
+
+use crate::config::{self, LoadedConfig};
+use crate::engine::{Event, Server, Shared};
+use crate::log::{self, Level};
+use crate::net::listener::{self, BindSpec};
+use crate::startup::Startup;
+use crate::{notice, warning};
+
+/// Entry point: `args` excludes the program name. Returns the process exit code.
+pub fn main(args: &[String]) -> i32 {
+    if let Some(code) = crate::startup::early_flags(args) {
+        return code;
+    }
+    let loaded = match config::load(args) {
+        Ok(l) => l,
+        Err(e) => {
+            eprint!("{}", e.fatal_report());
+            return 1;
+        }
+    };
+    let st = Startup::from_config(&loaded);
+    if st.daemonize && std::env::var_os(crate::startup::DAEMON_ENV).is_none() {
+        return crate::startup::daemonize(args);
+    }
+    log::configure(st.loglevel, st.logfile.as_deref());
+    let pid = std::process::id();
+    warning!("oO0OoO0OoO0Oo Redis is starting oO0OoO0OoO0Oo");
+    warning!(
+        "Redis version={}, bits=64, commit=00000000, modified=0, pid={}, just started",
+        crate::REDIS_VERSION,
+        pid
+    );
+    if loaded.path.is_some() {
+        warning!("Configuration loaded");
+    } else {
+        warning!(
+            "Warning: no config file specified, using the default config. In order to specify a \
+             config file use {} /path/to/redis.conf",
+            crate::startup::program_name()
+        );
+    }
+    log::set_role('M');
+    notice!("monotonic clock: POSIX clock_gettime");
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(st.io_threads)
+        .thread_name("rhea-io")
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            warning!("Failed creating the I/O runtime: {}", e);
+            return 1;
+        }
+    };
+    let shared = Arc::new(Shared::default());
+    let (tx, rx) = unbounded::<Event>();
+    // Bind before announcing readiness, exactly as Redis does; a taken port aborts.
+    let listeners = match rt.block_on(bind_all(&st, tx.clone(), shared.clone())) {
+        Ok(n) => n,
+        Err(code) => return code,
+    };
+    let _ = listeners;
+    if st.always_show_logo {
+        log::write_raw(&crate::startup::logo(st.port, pid));
+    } else {
+        notice!("Running mode=standalone, port={}.", st.port);
+    }
+    warning!("Server initialized");
+    if let Some(p) = &st.pidfile {
+        if let Err(e) = std::fs::write(p, format!("{pid}\n")) {
+            warning!("Failed to write PID file: {}", e);
+        }
+    }
+    notice!("Ready to accept connections");
+    rt.spawn(forward_signals(tx.clone()));
+    let settings = crate::startup::settings_from(&loaded);
+    shared.max_bulk_len.store(st.proto_max_bulk_len, Ordering::Relaxed);
+    shared.query_buffer_limit.store(st.client_query_buffer_limit, Ordering::Relaxed);
+    let engine = Server::new(settings, loaded, shared);
+    let handle = std::thread::Builder::new()
+        .name("rhea-engine".into())
+        .spawn(move || engine.run(rx))
+        .expect("spawn engine thread");
+    let _shutdown = handle.join();
+    warning!("User requested shutdown...");
+    if let Some(p) = &st.pidfile {
+        notice!("Removing the pid file.");
+        let _ = std::fs::remove_file(p);
+    }
+    if let Some(path) = &st.unixsocket {
+        notice!("Removing the unix socket file.");
+        let _ = std::fs::remove_file(path);
+    }
+    warning!("Redis is now ready to exit, bye bye...");
+    rt.shutdown_background();
+    0
+}
+
+/// Bind every listener and start its accept loop. Returns the number bound, or the exit
+/// code after logging Redis's failure lines.
+async fn bind_all(
+    st: &Startup,
+    tx: crossbeam_channel::Sender<Event>,
+    shared: Arc<Shared>,
+) -> Result<usize, i32> {
+    let mut count = 0;
+    if st.port != 0 {
+        for BindSpec { addr, optional } in listener::parse_bind(&st.bind) {
+            match listener::bind_tcp(&addr, st.port, st.tcp_backlog) {
+                Ok(std_listener) => {
+                    let l = TcpListener::from_std(std_listener).map_err(|_| 1)?;
+                    tokio::spawn(listener::accept_tcp(l, tx.clone(), shared.clone(), st.tcp_keepalive));
+                    count += 1;
+                }
+                Err(e) if optional && is_unavailable(&e) => continue,
+                Err(e) => {
+                    warning!(
+                        "Warning: Could not create server TCP listening socket {}:{}: bind: {}",
+                        addr,
+                        st.port,
+                        describe(&e)
+                    );
+                    warning!("Failed listening on port {} (TCP), aborting.", st.port);
+                    return Err(1);
+                }
+            }
+        }
+    }
+    if let Some(path) = &st.unixsocket {
+        let _ = std::fs::remove_file(path);
+        match UnixListener::bind(path) {
+            Ok(l) => {
+                if st.unixsocketperm != 0 {
+                    use std::os::unix::fs::PermissionsExt;
+                    let perm = std::fs::Permissions::from_mode(st.unixsocketperm);
+                    let _ = std::fs::set_permissions(path, perm);
+                }
+                tokio::spawn(listener::accept_unix(l, path.clone(), tx.clone(), shared.clone()));
+                count += 1;
+            }
+            Err(e) => {
+                warning!("Failed opening Unix socket: {}", describe(&e));
+                return Err(1);
+            }
+        }
+    }
+    if count == 0 {
+        warning!("Configured to not listen anywhere, exiting.");
+        return Err(1);
+    }
+    Ok(count)
+}
+
+fn is_unavailable(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::Unsupported
+    ) || e.raw_os_error() == Some(97) // EAFNOSUPPORT: no IPv6 on this host
+}
+
+/// strerror-style text, as Redis prints it ("Address already in use").
+fn describe(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+async fn forward_signals(tx: crossbeam_channel::Sender<Event>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
+        return;
+    };
+    loop {
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = int.recv() => "SIGINT",
+        };
+        let _ = tx.send(Event::Signal(name));
+    }
+}
+
+/// Path of the config file, for CONFIG REWRITE.
+pub fn config_path(l: &LoadedConfig) -> Option<PathBuf> {
+    l.path.clone()
+}
+
+#[allow(dead_code)]
+fn level_of(s: &str) -> Level {
+    Level::parse(s).unwrap_or(Level::Notice)
+}

@@ -1,0 +1,136 @@
+//! Startup helpers: command-line flags handled before the config, daemonizing, the logo,
+//! and the translation of the loaded configuration into what the process and the engine
+//! need.
+
+use std::process::Stdio;
+
+use crate::config::LoadedConfig;
+use crate::engine::settings::Settings;
+use crate::log::Level;
+
+/// Set in the environment of the re-executed daemon child.
+pub const DAEMON_ENV: &str = "RHEA_DAEMONIZED";
+
+/// What the process (not the engine) needs from the configuration.
+pub struct Startup {
+    pub port: u16,
+    pub bind: Vec<String>,
+    pub tcp_backlog: i32,
+    pub tcp_keepalive: u64,
+    pub unixsocket: Option<String>,
+    pub unixsocketperm: u32,
+    pub loglevel: Level,
+    pub logfile: Option<String>,
+    pub daemonize: bool,
+    pub pidfile: Option<String>,
+    pub always_show_logo: bool,
+    pub io_threads: usize,
+    pub proto_max_bulk_len: i64,
+    pub client_query_buffer_limit: usize,
+}
+
+/// `-v`/`--version` and `-h`/`--help`: answered without loading any config.
+pub fn early_flags(args: &[String]) -> Option<i32> {
+    match args.first().map(String::as_str) {
+        Some("-v") | Some("--version") => {
+            println!("{}", crate::config::version_line());
+            Some(0)
+        }
+        Some("-h") | Some("--help") => {
+            print!("{}", usage());
+            Some(0)
+        }
+        _ => None,
+    }
+}
+
+pub fn usage() -> String {
+    let p = program_name();
+    format!(
+        "Usage: {p} [/path/to/redis.conf] [options] [-]\n       \
+         {p} - (read config from stdin)\n       \
+         {p} -v or --version\n       \
+         {p} -h or --help\n\n\
+         Rhea's Redis 7.0-compatible server. Options are redis.conf directives given as\n\
+         --name value; they are applied after the config file.\n\n\
+         Examples:\n       \
+         {p} (run the server with default conf)\n       \
+         {p} /etc/redis/6379.conf\n       \
+         {p} --port 7777\n       \
+         {p} --port 7777 --replicaof 127.0.0.1 8888\n       \
+         {p} /etc/myredis.conf --loglevel verbose -\n       \
+         {p} /etc/myredis.conf --loglevel verbose\n"
+    )
+}
+
+/// The name the binary was started under (`redis-server` or `rhea server`).
+pub fn program_name() -> String {
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let base = argv0.rsplit('/').next().unwrap_or("rhea").to_string();
+    if base == "rhea" { "rhea server".into() } else { base }
+}
+
+/// Start a detached copy of this process (same argv[0] and arguments) and return the
+/// parent's exit code. Forking a multi-threaded process is unsafe, and this happens
+/// before any thread exists, but re-executing needs no unsafe code at all.
+pub fn daemonize(_args: &[String]) -> i32 {
+    use std::os::unix::process::CommandExt;
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next().unwrap_or_default();
+    let exe = match std::env::current_exe() {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("Can't daemonize: {e}");
+            return 1;
+        }
+    };
+    let spawned = std::process::Command::new(exe)
+        .arg0(argv0)
+        .args(argv)
+        .env(DAEMON_ENV, "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn();
+    match spawned {
+        Ok(_) => 0,
+        Err(e) => {
+            eprintln!("Can't daemonize: {e}");
+            1
+        }
+    }
+}
+
+/// Our own startup picture; the information lines match Redis's (` PID: <pid>` etc.).
+pub fn logo(port: u16, pid: u32) -> String {
+    let art = [
+        "              .-~~~-.              ",
+        "            .'  _ _  '.            ",
+        "           /   (_X_)   \\           ",
+        "          |   .-' '-.   |          ",
+        "          |  /  RHEA \\  |          ",
+        "           \\ \\       / /           ",
+        "            '.'-...-'.'            ",
+        "              '-...-'              ",
+    ];
+    let info = [
+        format!("Redis {} (00000000/0) 64 bit", crate::REDIS_VERSION),
+        String::new(),
+        "Running in standalone mode".to_string(),
+        format!("Port: {port}"),
+        format!("PID: {pid}"),
+        String::new(),
+        "Rhea: HA Redis in one binary".to_string(),
+        String::new(),
+    ];
+    let mut out = String::new();
+    for (a, i) in art.iter().zip(info.iter()) {
+        out.push_str(a);
+        out.push_str("    ");
+        out.push_str(i);
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}

@@ -1,0 +1,132 @@
+"""Connection commands and protocol edge cases, compared byte for byte with Redis 7.0."""
+import pytest
+
+from resp import RawConn
+
+
+def test_ping_echo(pair):
+    pair.same("PING")
+    pair.same("PING", "hello")
+    pair.same("ping", "a", "b")
+    pair.same("ECHO", "x\r\ny")
+    pair.same("ECHO")
+
+
+def test_unknown_commands(pair):
+    pair.same("FOO")
+    pair.same("FOO", "bar", "baz")
+    pair.same("FOO", "x" * 200, "y")
+    pair.same("PUBSUB", "nosuch")
+    pair.same("PUBSUB")
+
+
+def test_select(pair):
+    pair.same("SELECT", "15")
+    pair.same("SELECT", "16")
+    pair.same("SELECT", "-1")
+    pair.same("SELECT", "abc")
+    pair.same("SELECT", "0")
+
+
+def test_hello(pair):
+    pair.same("HELLO", "4")
+    pair.same("HELLO", "x")
+    pair.same("HELLO", "2", "FOO")
+    pair.same("HELLO", "2", "SETNAME", "bad name")
+    a, b = pair.both("HELLO", "3")
+    # The id differs between servers; everything else must match.
+    assert a.split(b"id\r\n")[0] == b.split(b"id\r\n")[0]
+    pair.same("PING")
+    pair.same("HELLO", "2", "AUTH", "default", "x")
+
+
+def test_auth_without_password(pair):
+    pair.same("AUTH", "x")
+    pair.same("AUTH", "default", "x")
+    pair.same("AUTH", "nobody", "x")
+    pair.same("AUTH", "a", "b", "c")
+
+
+@pytest.mark.parametrize("raw", [
+    b"*1\r\n$4\r\nPING\r\n*x\r\n",
+    b"*1\r\nx\r\n",
+    b"*1\r\n$-5\r\n",
+    b"PING\r\n\"unbalanced\r\n",
+    b"*3000000000\r\n",
+])
+def test_protocol_errors_close(rhea_server, redis_server, raw):
+    outs = []
+    for srv in (rhea_server, redis_server):
+        c = RawConn(srv.port)
+        c.send_raw(raw)
+        data, closed = c.read_all_until_close()
+        outs.append((data, closed))
+        c.close()
+    assert outs[0] == outs[1]
+    assert outs[0][1], "connection must be closed"
+
+
+def test_inline_and_pipelining(rhea_server, redis_server):
+    outs = []
+    for srv in (rhea_server, redis_server):
+        c = RawConn(srv.port)
+        c.send_raw(b"PING\r\n\r\nECHO \"a\\x41\\n\" 'b'\nSET k v\r\nGET k\r\n*1\r\n$4\r\nPING\r\nQUIT\r\n")
+        data, closed = c.read_all_until_close()
+        outs.append(data)
+        c.close()
+    assert outs[0] == outs[1]
+
+
+def test_multi_exec(pair):
+    pair.same("MULTI")
+    pair.same("SET", "a", "1")
+    pair.same("MULTI")
+    pair.same("EXEC")
+    pair.same("EXEC")
+    pair.same("DISCARD")
+    pair.same("MULTI")
+    pair.same("NOSUCH")
+    pair.same("PING")
+    pair.same("EXEC")
+    pair.same("MULTI")
+    pair.same("GET")
+    pair.same("EXEC")
+    pair.same("MULTI")
+    pair.same("WATCH", "x")
+    pair.same("DISCARD")
+
+
+def test_watch_aborts_exec(rhea_server, redis_server):
+    for srv in (rhea_server, redis_server):
+        a, b = RawConn(srv.port), RawConn(srv.port)
+        assert a.call("WATCH", "k") == b"+OK\r\n"
+        b.call("SET", "k", "changed")
+        a.call("MULTI")
+        a.call("PING")
+        assert a.call("EXEC") == b"*-1\r\n", srv.name
+        a.close()
+        b.close()
+
+
+def test_pubsub_resp2(rhea_server, redis_server):
+    outs = []
+    for srv in (rhea_server, redis_server):
+        sub, pub = RawConn(srv.port), RawConn(srv.port)
+        got = [sub.call("SUBSCRIBE", "ch1")]
+        sub.send_raw(b"*3\r\n$10\r\nPSUBSCRIBE\r\n$2\r\nc*\r\n$2\r\nx*\r\n")
+        got += [sub.read_reply(), sub.read_reply()]
+        got.append(pub.call("PUBLISH", "ch1", "hi"))
+        got += [sub.read_reply(), sub.read_reply()]
+        got.append(sub.call("GET", "x"))
+        got.append(sub.call("PING"))
+        got.append(pub.call("PUBSUB", "NUMSUB", "ch1", "nope"))
+        got.append(pub.call("PUBSUB", "NUMPAT"))
+        got.append(pub.call("PUBSUB", "CHANNELS"))
+        sub.send_raw(b"*1\r\n$11\r\nUNSUBSCRIBE\r\n")
+        got.append(sub.read_reply())
+        got.append(sub.call("PUNSUBSCRIBE", "x*"))
+        got.append(sub.call("RESET"))
+        outs.append(got)
+        sub.close()
+        pub.close()
+    assert outs[0] == outs[1]
