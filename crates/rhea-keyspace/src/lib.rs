@@ -16,6 +16,7 @@ pub mod db;
 pub mod dict;
 pub mod glob;
 pub mod hash;
+pub mod limits;
 pub mod set;
 pub mod value;
 pub mod zset;
