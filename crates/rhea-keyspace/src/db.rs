@@ -191,7 +191,8 @@ impl Db {
         if ttl_samples > 0 {
             let avg = ttl_sum / ttl_samples;
             // Redis blends the sample into the running average with a 2% weight.
-            self.avg_ttl = if self.avg_ttl == 0 { avg } else { (self.avg_ttl / 50) * 49 + avg / 50 };
+            self.avg_ttl =
+                if self.avg_ttl == 0 { avg } else { (self.avg_ttl / 50) * 49 + avg / 50 };
         }
         let expired = due.len();
         for k in due {

@@ -39,9 +39,6 @@ impl Default for Hash {
     }
 }
 
-// No `is_empty` yet: value.rs tests emptiness with `len() == 0`, and clippy's `len_zero`
-// rejects that once an `is_empty` exists. Add one when value.rs switches to it.
-#[allow(clippy::len_without_is_empty)]
 impl Hash {
     /// An empty hash, listpack-encoded (Redis's `createHashObject`). Redis never keeps an
     /// empty hash in the keyspace; the caller inserts right away.
@@ -54,6 +51,10 @@ impl Hash {
             Repr::Listpack(v) => v.len(),
             Repr::Table(d) => d.len(),
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The name OBJECT ENCODING reports.

@@ -10,7 +10,8 @@
 //!
 //! ## Caveats
 //! * [`Dict`] resizes in one step instead of incrementally.
-//! * Sorted sets use an ordered tree rather than a skiplist; see [`zset`] for the costs.
+//! * Sorted sets that outgrow the listpack use sorted chunks with a Fenwick tree of chunk
+//!   sizes instead of a skiplist (O(log n) rank queries); see [`zset`] for the costs.
 
 pub mod db;
 pub mod dict;

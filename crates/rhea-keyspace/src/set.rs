@@ -61,9 +61,6 @@ impl Default for Set {
     }
 }
 
-// No `is_empty` yet: value.rs tests emptiness with `len() == 0`, and clippy's `len_zero`
-// rejects that once an `is_empty` exists. Add one when value.rs switches to it.
-#[allow(clippy::len_without_is_empty)]
 impl Set {
     /// An empty intset. SINTERSTORE and friends build their results this way and let
     /// [`Set::insert`] convert as needed.
@@ -87,6 +84,10 @@ impl Set {
             Repr::Intset(v) => v.len(),
             Repr::Table(d) => d.len(),
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The name OBJECT ENCODING reports.

@@ -65,9 +65,6 @@ fn listpack_score(score: f64) -> f64 {
     if score == 0.0 { 0.0 } else { score }
 }
 
-// No `is_empty` yet: value.rs tests emptiness with `len() == 0`, and clippy's `len_zero`
-// rejects that once an `is_empty` exists. Add one when value.rs switches to it.
-#[allow(clippy::len_without_is_empty)]
 impl ZSet {
     /// An empty listpack sorted set.
     pub fn new() -> ZSet {
@@ -97,6 +94,10 @@ impl ZSet {
             Repr::Listpack(v) => v.len(),
             Repr::Skiplist { order, .. } => order.len(),
         }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     /// The name OBJECT ENCODING reports.
@@ -212,7 +213,7 @@ impl ZSet {
 
     /// A uniformly chosen member (ZRANDMEMBER without count), None when empty.
     pub fn random<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(&Bytes, f64)> {
-        if self.len() == 0 {
+        if self.is_empty() {
             return None;
         }
         self.at(rng.random_range(0..self.len()))
