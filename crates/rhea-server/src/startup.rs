@@ -134,3 +134,37 @@ pub fn logo(port: u16, pid: u32) -> String {
     out.push('\n');
     out
 }
+
+impl Startup {
+    pub fn from_config(l: &LoadedConfig) -> Startup {
+        let c = &l.config;
+        Startup {
+            port: c.port,
+            bind: c.bind.clone(),
+            tcp_backlog: tcp_backlog(c),
+            tcp_keepalive: c.tcp_keepalive.as_secs(),
+            unixsocket: c.unixsocket.clone().filter(|s| !s.is_empty()),
+            unixsocketperm: c.unixsocketperm,
+            loglevel: crate::engine::log_level(c.loglevel),
+            logfile: Some(c.logfile.clone()).filter(|s| !s.is_empty()),
+            daemonize: c.daemonize,
+            pidfile: c.pidfile.clone().filter(|s| !s.is_empty()),
+            always_show_logo: c.always_show_logo,
+            // One I/O worker: on small machines more threads only compete with the
+            // engine thread (Redis's own `io-threads` default is 1 as well).
+            io_threads: 1,
+            proto_max_bulk_len: c.proto_max_bulk_len.min(i64::MAX as u64) as i64,
+            client_query_buffer_limit: c.client_query_buffer_limit.min(usize::MAX as u64) as usize,
+        }
+    }
+}
+
+/// `tcp-backlog` is an inert table row; read its value if set, else Redis's 511.
+fn tcp_backlog(c: &crate::config::Config) -> i32 {
+    c.get(&[b"tcp-backlog"]).first().and_then(|(_, v)| v.parse().ok()).unwrap_or(511)
+}
+
+/// The engine's settings for a loaded configuration.
+pub fn settings_from(l: &LoadedConfig) -> Settings {
+    Settings::from_config(&l.config)
+}

@@ -13,7 +13,7 @@ use rhea_resp::split::repr;
 
 use super::client::{Client, ReplyMode};
 use super::ctx::Ctx;
-use super::settings::Protection;
+use super::settings::ProtectedAction;
 use super::stats::SlowEntry;
 use super::table::{Command, Lookup, flags};
 use super::{Server, unix_ms};
@@ -150,11 +150,11 @@ fn reject(srv: &mut Server, c: &mut Client, cmd: Option<&'static Command>, text:
 }
 
 /// `allowProtectedAction`: `yes`, or `local` from a loopback/Unix connection.
-fn protected_allowed(p: Protection, c: &Client) -> bool {
+fn protected_allowed(p: ProtectedAction, c: &Client) -> bool {
     match p {
-        Protection::Yes => true,
-        Protection::Local => c.is_local,
-        Protection::No => false,
+        ProtectedAction::Yes => true,
+        ProtectedAction::Local => c.is_local,
+        ProtectedAction::No => false,
     }
 }
 

@@ -648,6 +648,21 @@ impl Server {
         }
     }
 
+    /// Re-derive the engine's settings after CONFIG SET changed `changed`.
+    pub fn apply_config(&mut self, changed: &[&'static str]) {
+        self.settings = Settings::from_config(&self.loaded.config);
+        let c = &self.loaded.config;
+        self.shared.max_bulk_len.store(self.settings.proto_max_bulk_len, Ordering::Relaxed);
+        self.shared
+            .query_buffer_limit
+            .store(c.client_query_buffer_limit.min(usize::MAX as u64) as usize, Ordering::Relaxed);
+        if changed.iter().any(|p| *p == "loglevel" || *p == "logfile") {
+            crate::log::configure(log_level(c.loglevel), Some(&c.logfile));
+        }
+        // A client connected while no password was set stays authenticated (Redis keeps
+        // `c->authenticated`); nothing to do for existing clients here.
+    }
+
     pub fn used_clients(&self) -> usize {
         self.clients.len()
     }
@@ -657,6 +672,17 @@ impl Server {
             self.shared.net_input_bytes.load(Ordering::Relaxed),
             self.shared.net_output_bytes.load(Ordering::Relaxed),
         )
+    }
+}
+
+/// The log module's level for the config's `loglevel`.
+pub fn log_level(l: crate::config::LogLevel) -> crate::log::Level {
+    use crate::config::LogLevel;
+    match l {
+        LogLevel::Debug => crate::log::Level::Debug,
+        LogLevel::Verbose => crate::log::Level::Verbose,
+        LogLevel::Notice => crate::log::Level::Notice,
+        LogLevel::Warning => crate::log::Level::Warning,
     }
 }
 

@@ -1,31 +1,15 @@
-//! The runtime settings the engine reads on every command, copied out of the parameter
-//! table at startup and after each CONFIG SET (so the hot path reads plain fields).
+//! The runtime settings the engine reads on every command, derived from the parameter
+//! table ([`crate::config::Config`]) at startup and after each CONFIG SET, so the hot path
+//! reads plain integers instead of durations and strings.
 
 use rhea_keyspace::limits::EncodingLimits;
 
-/// `enable-debug-command` / `enable-protected-configs`: who may run protected commands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Protection {
-    No,
-    Local,
-    Yes,
-}
+pub use crate::config::{MaxmemoryPolicy, ProtectedAction};
+use crate::config::Config;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EvictionPolicy {
-    NoEviction,
-    AllKeysLru,
-    VolatileLru,
-    AllKeysLfu,
-    VolatileLfu,
-    AllKeysRandom,
-    VolatileRandom,
-    VolatileTtl,
-}
-
-impl EvictionPolicy {
+impl MaxmemoryPolicy {
     pub fn is_lfu(self) -> bool {
-        matches!(self, EvictionPolicy::AllKeysLfu | EvictionPolicy::VolatileLfu)
+        matches!(self, MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu)
     }
 }
 
@@ -41,38 +25,53 @@ pub struct Settings {
     pub maxclients: usize,
     pub slowlog_log_slower_than: i64,
     pub slowlog_max_len: usize,
+    /// Milliseconds; 0 = latency monitor off.
     pub latency_monitor_threshold: u64,
-    pub enable_debug_command: Protection,
+    pub enable_debug_command: ProtectedAction,
     pub maxmemory: u64,
-    pub maxmemory_policy: EvictionPolicy,
+    pub maxmemory_policy: MaxmemoryPolicy,
     pub lfu_log_factor: u32,
     pub lfu_decay_time: u32,
     pub active_expire_effort: u32,
     pub notify_keyspace_events: u32,
+    pub proto_max_bulk_len: i64,
     pub encoding: EncodingLimits,
+}
+
+impl Settings {
+    pub fn from_config(c: &Config) -> Settings {
+        Settings {
+            port: c.port,
+            databases: c.databases,
+            requirepass: c.requirepass.clone(),
+            protected_mode: c.protected_mode,
+            hz: c.hz.max(1),
+            timeout: c.timeout.as_secs(),
+            maxclients: c.maxclients as usize,
+            slowlog_log_slower_than: c.slowlog_log_slower_than,
+            slowlog_max_len: c.slowlog_max_len as usize,
+            latency_monitor_threshold: c.latency_monitor_threshold.as_millis() as u64,
+            enable_debug_command: c.enable_debug_command,
+            maxmemory: c.maxmemory,
+            maxmemory_policy: c.maxmemory_policy,
+            lfu_log_factor: c.lfu_log_factor,
+            lfu_decay_time: c.lfu_decay_time,
+            active_expire_effort: c.active_expire_effort,
+            notify_keyspace_events: c.notify_keyspace_events,
+            proto_max_bulk_len: c.proto_max_bulk_len.min(i64::MAX as u64) as i64,
+            encoding: EncodingLimits {
+                hash_max_listpack_entries: c.hash_max_listpack_entries,
+                hash_max_listpack_value: c.hash_max_listpack_value,
+                set_max_intset_entries: c.set_max_intset_entries,
+                zset_max_listpack_entries: c.zset_max_listpack_entries,
+                zset_max_listpack_value: c.zset_max_listpack_value,
+            },
+        }
+    }
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            port: 6379,
-            databases: 16,
-            requirepass: None,
-            protected_mode: true,
-            hz: 10,
-            timeout: 0,
-            maxclients: 10000,
-            slowlog_log_slower_than: 10000,
-            slowlog_max_len: 128,
-            latency_monitor_threshold: 0,
-            enable_debug_command: Protection::No,
-            maxmemory: 0,
-            maxmemory_policy: EvictionPolicy::NoEviction,
-            lfu_log_factor: 10,
-            lfu_decay_time: 1,
-            active_expire_effort: 1,
-            notify_keyspace_events: 0,
-            encoding: EncodingLimits::default(),
-        }
+        Settings::from_config(&Config::default())
     }
 }

@@ -1,0 +1,87 @@
+"""Throw-away network namespaces for multi-host tests.
+
+`Lab(["srv", "cli"])` creates one namespace per host, each with a veth into a shared
+bridge namespace, addresses 192.0.2.2, .3, … (TEST-NET-1, never routed), and loopback up.
+Everything is removed on `close()`: the processes started through `spawn` (by pid) and
+then the namespaces. Names carry the test's pid so parallel runs never collide.
+"""
+import os
+import shutil
+import subprocess
+
+
+def available():
+    """Namespaces need root and iproute2."""
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+def _ip(*args, check=True):
+    return subprocess.run(["ip", *args], check=check, capture_output=True, text=True)
+
+
+class Lab:
+    def __init__(self, hosts, subnet="192.0.2"):
+        self.tag = "rh%d" % os.getpid()
+        self.bridge_ns = "%s-br" % self.tag
+        self.hosts = {}
+        self.procs = []
+        self.created = []
+        try:
+            _ip("netns", "add", self.bridge_ns)
+            self.created.append(self.bridge_ns)
+            self.exec_in(self.bridge_ns, "ip", "link", "add", "br0", "type", "bridge")
+            self.exec_in(self.bridge_ns, "ip", "link", "set", "br0", "up")
+            for i, name in enumerate(hosts):
+                ns = "%s-%s" % (self.tag, name)
+                addr = "%s.%d" % (subnet, i + 2)
+                _ip("netns", "add", ns)
+                self.created.append(ns)
+                veth_host, veth_br = "v%d%s" % (i, self.tag[-6:]), "b%d%s" % (i, self.tag[-6:])
+                _ip("link", "add", veth_host, "netns", ns, "type", "veth", "peer", "name", veth_br,
+                    "netns", self.bridge_ns)
+                self.exec_in(ns, "ip", "link", "set", veth_host, "name", "eth0")
+                self.exec_in(ns, "ip", "addr", "add", addr + "/24", "dev", "eth0")
+                self.exec_in(ns, "ip", "link", "set", "eth0", "up")
+                self.exec_in(ns, "ip", "link", "set", "lo", "up")
+                self.exec_in(self.bridge_ns, "ip", "link", "set", veth_br, "master", "br0")
+                self.exec_in(self.bridge_ns, "ip", "link", "set", veth_br, "up")
+                self.hosts[name] = (ns, addr)
+        except Exception:
+            self.close()
+            raise
+
+    def ns(self, host):
+        return self.hosts[host][0]
+
+    def addr(self, host):
+        return self.hosts[host][1]
+
+    def exec_in(self, ns, *argv, check=True, timeout=30):
+        return subprocess.run(["ip", "netns", "exec", ns, *argv], check=check,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def run(self, host, *argv, check=True, timeout=30):
+        return self.exec_in(self.ns(host), *argv, check=check, timeout=timeout)
+
+    def spawn(self, host, argv, log_path):
+        """Start a long-running process inside `host`; ended by pid in close()."""
+        log = open(log_path, "wb")
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns(host), *argv],
+                             stdout=log, stderr=subprocess.STDOUT)
+        self.procs.append((p, log))
+        return p
+
+    def close(self):
+        for p, log in self.procs:
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+            log.close()
+        self.procs = []
+        for ns in reversed(self.created):
+            _ip("netns", "del", ns, check=False)
+        self.created = []
