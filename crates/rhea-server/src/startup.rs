@@ -37,30 +37,12 @@ pub fn early_flags(args: &[String]) -> Option<i32> {
             Some(0)
         }
         Some("-h") | Some("--help") => {
-            print!("{}", usage());
-            Some(0)
+            // Redis prints its usage to stderr and exits 1.
+            eprint!("{}", crate::config::usage());
+            Some(1)
         }
         _ => None,
     }
-}
-
-pub fn usage() -> String {
-    let p = program_name();
-    format!(
-        "Usage: {p} [/path/to/redis.conf] [options] [-]\n       \
-         {p} - (read config from stdin)\n       \
-         {p} -v or --version\n       \
-         {p} -h or --help\n\n\
-         Rhea's Redis 7.0-compatible server. Options are redis.conf directives given as\n\
-         --name value; they are applied after the config file.\n\n\
-         Examples:\n       \
-         {p} (run the server with default conf)\n       \
-         {p} /etc/redis/6379.conf\n       \
-         {p} --port 7777\n       \
-         {p} --port 7777 --replicaof 127.0.0.1 8888\n       \
-         {p} /etc/myredis.conf --loglevel verbose -\n       \
-         {p} /etc/myredis.conf --loglevel verbose\n"
-    )
 }
 
 /// The name the binary was started under (`redis-server` or `rhea server`).
@@ -161,7 +143,10 @@ impl Startup {
 
 /// `tcp-backlog` is an inert table row; read its value if set, else Redis's 511.
 fn tcp_backlog(c: &crate::config::Config) -> i32 {
-    c.get(&[b"tcp-backlog"]).first().and_then(|(_, v)| v.parse().ok()).unwrap_or(511)
+    c.get(&[b"tcp-backlog"])
+        .first()
+        .and_then(|(_, v)| std::str::from_utf8(v).ok()?.parse().ok())
+        .unwrap_or(511)
 }
 
 /// The engine's settings for a loaded configuration.

@@ -5,6 +5,7 @@
 use bytes::Bytes;
 use rhea_resp::Reply;
 
+use crate::config::SetContext;
 use crate::engine::ctx::Ctx;
 use crate::engine::table::{Command, flags::*};
 
@@ -21,7 +22,9 @@ pub const COMMANDS: &[Command] = &[Command::container("config", -2, &["slow"], S
 fn config_get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let patterns: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
     let pairs = ctx.srv.loaded.config.get(&patterns);
-    Reply::Map(pairs.into_iter().map(|(k, v)| (Reply::bulk_str(&k), Reply::bulk_str(&v))).collect())
+    Reply::Map(
+        pairs.into_iter().map(|(k, v)| (Reply::bulk_str(&k), Reply::Bulk(Bytes::from(v)))).collect(),
+    )
 }
 
 fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
@@ -29,7 +32,8 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         return Reply::err("ERR wrong number of arguments for 'config|set' command");
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
-    match ctx.srv.loaded.config.set(&pairs) {
+    let set_ctx = SetContext { client_is_local: ctx.client.is_local, loading: false };
+    match ctx.srv.loaded.config.set_with(&pairs, &set_ctx) {
         Ok(changed) => {
             ctx.srv.apply_config(&changed);
             Reply::ok()
