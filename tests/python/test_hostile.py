@@ -82,13 +82,13 @@ def test_many_connections_abandoned_mid_frame(rhea_server):
     socks = []
     for _ in range(200):
         s = socket.create_connection(("127.0.0.1", rhea_server.port))
-        s.sendall(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nabc")
+        s.sendall(b"*3\r\n$3\r\nSET\r\n$9\r\nabandoned\r\n$100\r\nabc")
         socks.append(s)
     for s in socks:
         s.close()
     c = RawConn(rhea_server.port)
     assert c.call("PING") == b"+PONG\r\n"
-    assert c.call("EXISTS", "k") == b":0\r\n"
+    assert c.call("EXISTS", "abandoned") == b":0\r\n"
     c.close()
 
 

@@ -90,3 +90,29 @@ def test_protected_mode_off_allows_remote(lab):
     srv_addr = start_both(lab, ["--protected-mode", "no"])
     remote = [talk(lab, "cli", srv_addr, p, "PING\\r\\nQUIT\\r\\n") for p in (7001, 7002)]
     assert remote == [b"+PONG\r\n+OK\r\n"] * 2
+
+
+SEED = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "seed", "configs")
+
+
+@pytest.mark.skipif(not os.path.exists(os.path.join(SEED, "redis-node1.conf")),
+                    reason="seed configs not present")
+def test_seed_node1_config_starts_unchanged_but_bind(lab):
+    """The seed's node-1 file, with only `bind 192.168.0.2` rewritten, serves clients."""
+    with open(os.path.join(SEED, "redis-node1.conf")) as f:
+        original = f.read()
+    text = original.replace("bind 192.168.0.2", "bind " + lab.addr("srv"))
+    assert text != original and text.count("\n") == original.count("\n")
+    d = tempfile.mkdtemp(prefix="seed-")
+    conf = os.path.join(d, "redis-node1.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    lab.spawn("srv", [rhea_bin(), "server", conf], os.path.join(d, "rhea.log"))
+    srv_addr = lab.addr("srv")
+    wait_listening(lab, "cli", srv_addr, 6379)
+    got = talk(lab, "cli", srv_addr, 6379,
+               "PING\\r\\nAUTH somepassword\\r\\nPING\\r\\n"
+               "CONFIG GET maxmemory\\r\\nCONFIG GET maxmemory-policy\\r\\nQUIT\\r\\n")
+    assert got == (b"-NOAUTH Authentication required.\r\n+OK\r\n+PONG\r\n"
+                   b"*2\r\n$9\r\nmaxmemory\r\n$10\r\n5368709120\r\n"
+                   b"*2\r\n$16\r\nmaxmemory-policy\r\n$12\r\nvolatile-lru\r\n+OK\r\n")

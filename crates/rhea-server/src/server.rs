@@ -40,7 +40,8 @@ pub fn main(args: &[String]) -> i32 {
         crate::REDIS_VERSION,
         pid
     );
-    if loaded.path.is_some() {
+    // Like Redis, any argument at all counts as configuration.
+    if !args.is_empty() {
         warning!("Configuration loaded");
     } else {
         warning!(

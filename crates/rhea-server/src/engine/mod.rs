@@ -236,7 +236,13 @@ impl Server {
                 }
             }
             Event::Signal(name) => {
-                crate::warning!("Received {} scheduling shutdown...", name);
+                // Redis logs this from its signal handler, in that handler's own format.
+                crate::log::write_raw(&format!(
+                    "{}:signal-handler ({}) Received {} scheduling shutdown...\n",
+                    std::process::id(),
+                    unix_ms() / 1000,
+                    name
+                ));
                 self.shutdown = Some(Shutdown::Requested { save: None });
             }
         }
@@ -692,5 +698,6 @@ pub fn random_hex(rng: &mut SmallRng, n: usize) -> String {
     (0..n).map(|_| char::from_digit(rng.random_range(0..16), 16).expect("digit")).collect()
 }
 
-/// The protected-mode refusal, word for word as Redis 7.0 sends it.
-pub const DENIED: &str = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
+/// The protected-mode refusal, word for word as Redis 7.0 sends it (typo included:
+/// clients and tests match on it).
+pub const DENIED: &str = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
