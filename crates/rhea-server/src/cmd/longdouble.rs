@@ -81,6 +81,39 @@ impl LongDouble {
         }
     }
 
+    /// `a + b` as the FPU computes it (also available as `+`). The method form needs no
+    /// trait import at call sites.
+    #[allow(clippy::should_implement_trait)]
+    pub fn add(self, other: LongDouble) -> LongDouble {
+        use LongDouble::*;
+        match (self, other) {
+            (NaN, _) | (_, NaN) => NaN,
+            (Inf { neg: a }, Inf { neg: b }) => {
+                if a == b {
+                    Inf { neg: a }
+                } else {
+                    NaN
+                }
+            }
+            (Inf { neg }, _) | (_, Inf { neg }) => Inf { neg },
+            (Zero { neg: a }, Zero { neg: b }) => Zero { neg: a && b },
+            (Zero { .. }, x) | (x, Zero { .. }) => x,
+            (Finite { neg: na, mant: ma, exp: ea }, Finite { neg: nb, mant: mb, exp: eb }) => {
+                let e = ea.min(eb);
+                let a = Big::from_u64(ma).shl((ea - e) as usize);
+                let b = Big::from_u64(mb).shl((eb - e) as usize);
+                if na == nb {
+                    return round(na, a.add(&b), e, false);
+                }
+                match a.cmp(&b) {
+                    Ordering::Equal => Zero { neg: false },
+                    Ordering::Greater => round(na, a.sub(&b), e, false),
+                    Ordering::Less => round(nb, b.sub(&a), e, false),
+                }
+            }
+        }
+    }
+
     /// `ld2string(.., LD_STR_HUMAN)`: `%.17Lf`, trailing zeros and dot removed, `-0`
     /// shown as `0`.
     pub fn to_human(&self) -> String {
@@ -109,35 +142,8 @@ impl LongDouble {
 impl std::ops::Add for LongDouble {
     type Output = LongDouble;
 
-    /// `a + b` as the FPU computes it.
     fn add(self, other: LongDouble) -> LongDouble {
-        use LongDouble::*;
-        match (self, other) {
-            (NaN, _) | (_, NaN) => NaN,
-            (Inf { neg: a }, Inf { neg: b }) => {
-                if a == b {
-                    Inf { neg: a }
-                } else {
-                    NaN
-                }
-            }
-            (Inf { neg }, _) | (_, Inf { neg }) => Inf { neg },
-            (Zero { neg: a }, Zero { neg: b }) => Zero { neg: a && b },
-            (Zero { .. }, x) | (x, Zero { .. }) => x,
-            (Finite { neg: na, mant: ma, exp: ea }, Finite { neg: nb, mant: mb, exp: eb }) => {
-                let e = ea.min(eb);
-                let a = Big::from_u64(ma).shl((ea - e) as usize);
-                let b = Big::from_u64(mb).shl((eb - e) as usize);
-                if na == nb {
-                    return round(na, a.add(&b), e, false);
-                }
-                match a.cmp(&b) {
-                    Ordering::Equal => Zero { neg: false },
-                    Ordering::Greater => round(na, a.sub(&b), e, false),
-                    Ordering::Less => round(nb, b.sub(&a), e, false),
-                }
-            }
-        }
+        LongDouble::add(self, other)
     }
 }
 
@@ -544,7 +550,7 @@ mod tests {
     fn incr(a: &str, b: &str) -> String {
         let a = LongDouble::parse(a.as_bytes()).unwrap();
         let b = LongDouble::parse(b.as_bytes()).unwrap();
-        (a + b).to_human()
+        a.add(b).to_human()
     }
 
     fn show(s: &str) -> String {
@@ -588,9 +594,9 @@ mod tests {
         assert_eq!(incr("18446744073709551616", "3"), "18446744073709551620");
         assert_eq!(LongDouble::from_i64(i64::MIN).to_human(), "-9223372036854775808");
         let big = LongDouble::parse(b"1e4932").unwrap();
-        assert!(!(big + big).is_finite());
+        assert!(!big.add(big).is_finite());
         let inf = LongDouble::parse(b"inf").unwrap();
-        assert_eq!(inf + LongDouble::parse(b"-inf").unwrap(), LongDouble::NaN);
+        assert_eq!(inf.add(LongDouble::parse(b"-inf").unwrap()), LongDouble::NaN);
     }
 
     #[test]

@@ -506,7 +506,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let Some(by) = LongDouble::parse(&args[2]) else {
         return Reply::err(NOT_FLOAT);
     };
-    let sum = current + by;
+    let sum = current.add(by);
     if !sum.is_finite() {
         return Reply::err("ERR increment would produce NaN or Infinity");
     }
