@@ -12,6 +12,7 @@ pub mod hashes;
 pub mod keys;
 pub mod lcs;
 pub mod lists;
+pub mod lists_blocking;
 pub mod longdouble;
 pub mod pubsub;
 pub mod scan;
