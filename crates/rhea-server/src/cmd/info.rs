@@ -1,0 +1,515 @@
+//! INFO (`genRedisInfoString`): every section and field of Redis 7.0.15, in its order,
+//! with our own values.
+//!
+//! Section selection mirrors 7.0's `genInfoSectionDict`: no argument means `default`;
+//! `all` adds commandstats and latencystats; `everything` is `all` plus module sections
+//! (we have none); names are case-insensitive; unknown names select nothing, so
+//! `INFO nosuch` is an empty reply. Sections always come out in the fixed order, each
+//! after a blank line, every line ending in CRLF. RESP3 clients get a verbatim string.
+//!
+//! ## Caveats
+//! * Memory figures come from the process RSS (`/proc/self/status`), as there is no
+//!   allocator counter yet: `used_memory` equals `used_memory_rss`, the peak is the
+//!   highest value seen by INFO, and `used_memory_startup` is the RSS at the first INFO.
+//! * CPU times come from `/proc/self/stat` and `/proc/thread-self/stat` (the engine
+//!   thread runs INFO, so that is the "main thread"), assuming 100 ticks per second.
+//! * latencystats percentiles are the mean latency of each command, since no per-call
+//!   histogram is recorded yet.
+//! * Fields for features we lack (AOF, forks, Lua, tracking, defrag, replicas, I/O
+//!   threads) report the values of an idle Redis with the feature off.
+
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use rhea_resp::Reply;
+
+use super::admin::replid;
+use crate::engine::Server;
+use crate::engine::ctx::Ctx;
+use crate::engine::table::Command;
+
+/// Every section in output order; `true` marks the `default` ones.
+const SECTIONS: &[(&str, bool)] = &[
+    ("server", true),
+    ("clients", true),
+    ("memory", true),
+    ("persistence", true),
+    ("stats", true),
+    ("replication", true),
+    ("cpu", true),
+    ("modules", true),
+    ("commandstats", false),
+    ("errorstats", true),
+    ("latencystats", false),
+    ("cluster", true),
+    ("keyspace", true),
+];
+
+pub fn info(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
+    let text = generate(ctx, &args[1..]);
+    Reply::Verbatim("txt", Bytes::from(text))
+}
+
+/// Which sections the arguments select, in output order.
+pub fn selected(args: &[Bytes]) -> Vec<&'static str> {
+    let names: Vec<String> =
+        args.iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    let default = names.is_empty() || names.iter().any(|n| n == "default");
+    let all = names.iter().any(|n| n == "all" || n == "everything");
+    SECTIONS
+        .iter()
+        .filter(|(name, is_default)| {
+            all || default && *is_default
+                || names.iter().any(|n| n == name || *name == "modules" && n == "module_list")
+        })
+        .map(|(name, _)| *name)
+        .collect()
+}
+
+/// The INFO text for `args` (section names).
+pub fn generate(ctx: &mut Ctx<'_>, args: &[Bytes]) -> String {
+    let mut out = String::new();
+    for (i, name) in selected(args).into_iter().enumerate() {
+        if i > 0 {
+            out.push_str("\r\n");
+        }
+        let mut lines = Lines::default();
+        match name {
+            "server" => server(ctx, &mut lines),
+            "clients" => clients(ctx, &mut lines),
+            "memory" => memory(ctx, &mut lines),
+            "persistence" => persistence(ctx.srv, &mut lines),
+            "stats" => stats(ctx.srv, &mut lines),
+            "replication" => replication(ctx.srv, &mut lines),
+            "cpu" => cpu(&mut lines),
+            "modules" => {}
+            "commandstats" => commandstats(ctx.srv, &mut lines),
+            "errorstats" => errorstats(ctx.srv, &mut lines),
+            "latencystats" => latencystats(ctx.srv, &mut lines),
+            "cluster" => lines.add("cluster_enabled", 0),
+            _ => keyspace(ctx.srv, &mut lines),
+        }
+        let title = match name {
+            "cpu" => "CPU".to_string(),
+            n => n[..1].to_ascii_uppercase() + &n[1..],
+        };
+        let _ = write!(out, "# {title}\r\n{}", lines.0);
+    }
+    out
+}
+
+/// `name:value\r\n` lines.
+#[derive(Default)]
+struct Lines(String);
+
+impl Lines {
+    fn add(&mut self, name: &str, value: impl std::fmt::Display) {
+        let _ = write!(self.0, "{name}:{value}\r\n");
+    }
+}
+
+// ===== sections =====
+
+fn server(ctx: &Ctx<'_>, l: &mut Lines) {
+    let srv = &*ctx.srv;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let uptime = srv.started.elapsed().as_secs();
+    l.add("redis_version", crate::REDIS_VERSION);
+    l.add("redis_git_sha1", "00000000");
+    l.add("redis_git_dirty", 0);
+    l.add("redis_build_id", &super::sha1::hex(&super::sha1::sha1(b"rhea"))[..16]);
+    l.add("redis_mode", "standalone");
+    l.add("os", os_name());
+    l.add("arch_bits", usize::BITS);
+    l.add("monotonic_clock", "POSIX clock_gettime");
+    l.add("multiplexing_api", "epoll");
+    l.add("atomicvar_api", "c11-builtin");
+    // Redis prints the GCC version it was built with, or 0.0.0 for other compilers.
+    l.add("gcc_version", "0.0.0");
+    l.add("process_id", std::process::id());
+    l.add("process_supervised", "no");
+    l.add("run_id", &srv.run_id);
+    l.add("tcp_port", srv.settings.port);
+    l.add("server_time_usec", now.as_micros());
+    l.add("uptime_in_seconds", uptime);
+    l.add("uptime_in_days", uptime / 86400);
+    l.add("hz", srv.settings.hz);
+    l.add("configured_hz", srv.settings.hz);
+    l.add("lru_clock", crate::engine::lru::lru_clock(crate::engine::unix_ms()));
+    let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default();
+    l.add("executable", exe);
+    let conf = srv.loaded.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    l.add("config_file", conf);
+    l.add("io_threads_active", 0);
+}
+
+fn clients(ctx: &Ctx<'_>, l: &mut Lines) {
+    let all = ctx.all_clients();
+    let replicas = all.iter().filter(|c| c.is_replica).count();
+    l.add("connected_clients", all.len() - replicas);
+    l.add("cluster_connections", 0);
+    l.add("maxclients", ctx.srv.settings.maxclients);
+    l.add("client_recent_max_input_buffer", all.iter().map(|c| c.qbuf).max().unwrap_or(0));
+    l.add("client_recent_max_output_buffer", all.iter().map(|c| c.outbuf.len()).max().unwrap_or(0));
+    l.add("blocked_clients", ctx.srv.stats.blocked_clients);
+    l.add("tracking_clients", 0);
+    l.add("clients_in_timeout_table", ctx.srv.block_deadlines.len());
+}
+
+static PEAK: AtomicU64 = AtomicU64::new(0);
+static STARTUP: OnceLock<u64> = OnceLock::new();
+
+fn memory(ctx: &Ctx<'_>, l: &mut Lines) {
+    let srv = &*ctx.srv;
+    let used = rss_bytes();
+    let startup = *STARTUP.get_or_init(|| used);
+    let peak = PEAK.fetch_max(used, Ordering::Relaxed).max(used);
+    let clients_mem: u64 = ctx.all_clients().iter().map(|c| (c.qbuf + c.outbuf.len()) as u64).sum();
+    let overhead = startup.min(used) + clients_mem;
+    let dataset = used.saturating_sub(overhead);
+    let net = used.saturating_sub(startup).max(1);
+    let total_system = system_memory();
+    let policy = super::debug::config_str(ctx, b"maxmemory-policy");
+    l.add("used_memory", used);
+    l.add("used_memory_human", human(used));
+    l.add("used_memory_rss", used);
+    l.add("used_memory_rss_human", human(used));
+    l.add("used_memory_peak", peak);
+    l.add("used_memory_peak_human", human(peak));
+    l.add("used_memory_peak_perc", format!("{:.2}%", used as f64 * 100.0 / peak.max(1) as f64));
+    l.add("used_memory_overhead", overhead);
+    l.add("used_memory_startup", startup);
+    l.add("used_memory_dataset", dataset);
+    l.add("used_memory_dataset_perc", format!("{:.2}%", dataset as f64 * 100.0 / net as f64));
+    l.add("allocator_allocated", used);
+    l.add("allocator_active", used);
+    l.add("allocator_resident", used);
+    l.add("total_system_memory", total_system);
+    l.add("total_system_memory_human", human(total_system));
+    // No scripting engine: the Lua and function figures are those of nothing loaded.
+    l.add("used_memory_lua", 0);
+    l.add("used_memory_vm_eval", 0);
+    l.add("used_memory_lua_human", human(0));
+    l.add("used_memory_scripts_eval", 0);
+    l.add("number_of_cached_scripts", 0);
+    l.add("number_of_functions", 0);
+    l.add("number_of_libraries", 0);
+    l.add("used_memory_vm_functions", 0);
+    l.add("used_memory_vm_total", 0);
+    l.add("used_memory_vm_total_human", human(0));
+    l.add("used_memory_functions", 0);
+    l.add("used_memory_scripts", 0);
+    l.add("used_memory_scripts_human", human(0));
+    l.add("maxmemory", srv.settings.maxmemory);
+    l.add("maxmemory_human", human(srv.settings.maxmemory));
+    l.add("maxmemory_policy", policy);
+    l.add("allocator_frag_ratio", "1.00");
+    l.add("allocator_frag_bytes", 0);
+    l.add("allocator_rss_ratio", "1.00");
+    l.add("allocator_rss_bytes", 0);
+    l.add("rss_overhead_ratio", "1.00");
+    l.add("rss_overhead_bytes", 0);
+    l.add("mem_fragmentation_ratio", "1.00");
+    l.add("mem_fragmentation_bytes", 0);
+    l.add("mem_not_counted_for_evict", 0);
+    l.add("mem_replication_backlog", 0);
+    l.add("mem_total_replication_buffers", 0);
+    l.add("mem_clients_slaves", 0);
+    l.add("mem_clients_normal", clients_mem);
+    l.add("mem_cluster_links", 0);
+    l.add("mem_aof_buffer", 0);
+    // What Redis prints when built against the C library's malloc, as we are.
+    l.add("mem_allocator", "libc");
+    l.add("active_defrag_running", 0);
+    l.add("lazyfree_pending_objects", 0);
+    l.add("lazyfreed_objects", 0);
+}
+
+fn persistence(srv: &Server, l: &mut Lines) {
+    for f in
+        ["loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"]
+    {
+        l.add(f, 0);
+    }
+    l.add("current_fork_perc", "0.00");
+    l.add("current_save_keys_processed", 0);
+    l.add("current_save_keys_total", 0);
+    l.add("rdb_changes_since_last_save", srv.dirty);
+    l.add("rdb_bgsave_in_progress", 0);
+    // No save has happened yet: Redis reports its start time until the first one.
+    l.add("rdb_last_save_time", srv.start_unix_ms / 1000);
+    l.add("rdb_last_bgsave_status", "ok");
+    l.add("rdb_last_bgsave_time_sec", -1);
+    l.add("rdb_current_bgsave_time_sec", -1);
+    l.add("rdb_saves", 0);
+    l.add("rdb_last_cow_size", 0);
+    l.add("rdb_last_load_keys_expired", 0);
+    l.add("rdb_last_load_keys_loaded", 0);
+    l.add("aof_enabled", 0);
+    l.add("aof_rewrite_in_progress", 0);
+    l.add("aof_rewrite_scheduled", 0);
+    l.add("aof_last_rewrite_time_sec", -1);
+    l.add("aof_current_rewrite_time_sec", -1);
+    l.add("aof_last_bgrewrite_status", "ok");
+    l.add("aof_rewrites", 0);
+    l.add("aof_rewrites_consecutive_failures", 0);
+    l.add("aof_last_write_status", "ok");
+    l.add("aof_last_cow_size", 0);
+    l.add("module_fork_in_progress", 0);
+    l.add("module_fork_last_cow_size", 0);
+}
+
+fn stats(srv: &Server, l: &mut Lines) {
+    let s = &srv.stats;
+    let (net_in, net_out) = srv.net_bytes();
+    l.add("total_connections_received", s.total_connections_received);
+    l.add("total_commands_processed", s.total_commands_processed);
+    l.add("instantaneous_ops_per_sec", s.instantaneous_ops);
+    l.add("total_net_input_bytes", net_in);
+    l.add("total_net_output_bytes", net_out);
+    l.add("total_net_repl_input_bytes", 0);
+    l.add("total_net_repl_output_bytes", 0);
+    for f in [
+        "instantaneous_input_kbps",
+        "instantaneous_output_kbps",
+        "instantaneous_input_repl_kbps",
+        "instantaneous_output_repl_kbps",
+    ] {
+        l.add(f, "0.00");
+    }
+    l.add("rejected_connections", s.rejected_connections);
+    l.add("sync_full", 0);
+    l.add("sync_partial_ok", 0);
+    l.add("sync_partial_err", 0);
+    l.add("expired_keys", s.expired_keys);
+    l.add("expired_stale_perc", "0.00");
+    l.add("expired_time_cap_reached_count", 0);
+    l.add("expire_cycle_cpu_milliseconds", 0);
+    l.add("evicted_keys", s.evicted_keys);
+    l.add("evicted_clients", 0);
+    l.add("total_eviction_exceeded_time", 0);
+    l.add("current_eviction_exceeded_time", 0);
+    l.add("keyspace_hits", s.keyspace_hits);
+    l.add("keyspace_misses", s.keyspace_misses);
+    l.add("pubsub_channels", srv.pubsub.channels.len());
+    l.add("pubsub_patterns", srv.pubsub.patterns.len());
+    for f in [
+        "pubsubshard_channels",
+        "latest_fork_usec",
+        "total_forks",
+        "migrate_cached_sockets",
+        "slave_expires_tracked_keys",
+        "active_defrag_hits",
+        "active_defrag_misses",
+        "active_defrag_key_hits",
+        "active_defrag_key_misses",
+        "total_active_defrag_time",
+        "current_active_defrag_time",
+        "tracking_total_keys",
+        "tracking_total_items",
+        "tracking_total_prefixes",
+        "unexpected_error_replies",
+    ] {
+        l.add(f, 0);
+    }
+    l.add("total_error_replies", s.total_error_replies);
+    l.add("dump_payload_sanitizations", 0);
+    // No separate read/write event counters: every batch is one read and one write.
+    l.add("total_reads_processed", s.total_commands_processed);
+    l.add("total_writes_processed", s.total_commands_processed);
+    for f in [
+        "io_threaded_reads_processed",
+        "io_threaded_writes_processed",
+        "reply_buffer_shrinks",
+        "reply_buffer_expands",
+    ] {
+        l.add(f, 0);
+    }
+}
+
+/// A master with no replicas and no backlog (wire-spec §2.6).
+fn replication(srv: &Server, l: &mut Lines) {
+    l.add("role", "master");
+    l.add("connected_slaves", 0);
+    l.add("master_failover_state", "no-failover");
+    l.add("master_replid", replid(srv));
+    l.add("master_replid2", "0".repeat(40));
+    l.add("master_repl_offset", 0);
+    l.add("second_repl_offset", -1);
+    l.add("repl_backlog_active", 0);
+    l.add("repl_backlog_size", 1_048_576);
+    l.add("repl_backlog_first_byte_offset", 0);
+    l.add("repl_backlog_histlen", 0);
+}
+
+fn cpu(l: &mut Lines) {
+    let (user, sys, cuser, csys) = cpu_ticks("/proc/self/stat");
+    let (tuser, tsys, _, _) = cpu_ticks("/proc/thread-self/stat");
+    l.add("used_cpu_sys", secs(sys));
+    l.add("used_cpu_user", secs(user));
+    l.add("used_cpu_sys_children", secs(csys));
+    l.add("used_cpu_user_children", secs(cuser));
+    l.add("used_cpu_sys_main_thread", secs(tsys));
+    l.add("used_cpu_user_main_thread", secs(tuser));
+}
+
+/// Every command and subcommand in table order: Redis walks its command dict.
+fn all_commands(srv: &Server) -> Vec<&'static Command> {
+    let mut v = Vec::new();
+    for c in &srv.table.all {
+        v.push(*c);
+        v.extend(c.subcommands.iter());
+    }
+    v
+}
+
+fn commandstats(srv: &Server, l: &mut Lines) {
+    for c in all_commands(srv) {
+        let Some(st) = srv.stats.commands.get(c.name) else { continue };
+        if st.calls == 0 && st.failed_calls == 0 && st.rejected_calls == 0 {
+            continue;
+        }
+        let per_call = if st.calls == 0 { 0.0 } else { st.usec as f64 / st.calls as f64 };
+        l.add(
+            &format!("cmdstat_{}", c.name),
+            format!(
+                "calls={},usec={},usec_per_call={:.2},rejected_calls={},failed_calls={}",
+                st.calls, st.usec, per_call, st.rejected_calls, st.failed_calls
+            ),
+        );
+    }
+}
+
+fn errorstats(srv: &Server, l: &mut Lines) {
+    // Redis keeps error codes in a radix tree, so they come out sorted.
+    let mut codes: Vec<(&String, &u64)> = srv.stats.errors.iter().collect();
+    codes.sort();
+    for (code, n) in codes {
+        l.add(&format!("errorstat_{code}"), format!("count={n}"));
+    }
+}
+
+fn latencystats(srv: &Server, l: &mut Lines) {
+    for c in all_commands(srv) {
+        let Some(st) = srv.stats.commands.get(c.name).filter(|s| s.calls > 0) else { continue };
+        let mean = st.usec as f64 / st.calls as f64;
+        l.add(
+            &format!("latency_percentiles_usec_{}", c.name),
+            format!("p50={mean:.3},p99={mean:.3},p99.9={mean:.3}"),
+        );
+    }
+}
+
+fn keyspace(srv: &Server, l: &mut Lines) {
+    for (i, db) in srv.dbs.iter().enumerate() {
+        if db.is_empty() {
+            continue;
+        }
+        l.add(
+            &format!("db{i}"),
+            format!("keys={},expires={},avg_ttl={}", db.len(), db.expires_len(), db.avg_ttl),
+        );
+    }
+}
+
+// ===== process facts =====
+
+/// `os:` as Redis builds it from uname: "Linux <release> <machine>".
+fn os_name() -> String {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("Linux {} {}", release.trim(), std::env::consts::ARCH)
+}
+
+/// Resident set size in bytes.
+fn rss_bytes() -> u64 {
+    proc_kb("/proc/self/status", "VmRSS:") * 1024
+}
+
+fn system_memory() -> u64 {
+    proc_kb("/proc/meminfo", "MemTotal:") * 1024
+}
+
+/// A `Name:   123 kB` line of a /proc file, in kB.
+fn proc_kb(path: &str, field: &str) -> u64 {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// (utime, stime, cutime, cstime) in clock ticks from a /proc stat file.
+fn cpu_ticks(path: &str) -> (u64, u64, u64, u64) {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    // The command name may contain spaces; the numeric fields start after its ')'.
+    let rest = text.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> =
+        rest.split_whitespace().skip(11).take(4).filter_map(|x| x.parse().ok()).collect();
+    match f[..] {
+        [u, s, cu, cs] => (u, s, cu, cs),
+        _ => (0, 0, 0, 0),
+    }
+}
+
+/// Ticks (1/100 s, Linux's USER_HZ) as Redis's `%ld.%06ld` seconds.
+fn secs(ticks: u64) -> String {
+    format!("{}.{:06}", ticks / 100, (ticks % 100) * 10_000)
+}
+
+/// `bytesToHuman`.
+pub fn human(n: u64) -> String {
+    const UNITS: [(u64, &str); 5] =
+        [(1 << 10, "K"), (1 << 20, "M"), (1 << 30, "G"), (1 << 40, "T"), (1 << 50, "P")];
+    if n < 1024 {
+        return format!("{n}B");
+    }
+    for (i, (div, unit)) in UNITS.iter().enumerate() {
+        let next = UNITS.get(i + 1).map_or(1u64 << 60, |(d, _)| *d);
+        if n < next {
+            return format!("{:.2}{}", n as f64 / *div as f64, unit);
+        }
+    }
+    format!("{n}B")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sel(args: &[&str]) -> Vec<&'static str> {
+        let a: Vec<Bytes> = args.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect();
+        selected(&a)
+    }
+
+    #[test]
+    fn section_selection() {
+        let default = sel(&[]);
+        assert_eq!(default.len(), 11);
+        assert!(!default.contains(&"commandstats"));
+        assert_eq!(sel(&["default"]), default);
+        assert_eq!(sel(&["ALL"]).len(), 13);
+        assert_eq!(sel(&["everything"]).len(), 13);
+        assert_eq!(sel(&["keyspace", "Server"]), vec!["server", "keyspace"]);
+        assert_eq!(sel(&["module_list"]), vec!["modules"]);
+        assert!(sel(&["nosuch"]).is_empty());
+    }
+
+    #[test]
+    fn human_sizes() {
+        assert_eq!(human(0), "0B");
+        assert_eq!(human(1023), "1023B");
+        assert_eq!(human(916_488), "895.01K");
+        assert_eq!(human(12_140_544), "11.58M");
+        assert_eq!(human(25_276_510_208), "23.54G");
+    }
+
+    #[test]
+    fn cpu_seconds() {
+        assert_eq!(secs(0), "0.000000");
+        assert_eq!(secs(123), "1.230000");
+    }
+}
