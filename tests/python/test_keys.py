@@ -459,6 +459,10 @@ def test_ttl_values(pair):
     pair.same("PEXPIREAT", "k", "33177117420500")
     pair.same("EXPIRETIME", "k")
     pair.same("PEXPIRETIME", "k")
+    for when in ["9223372036854775807", "9223372036854775300", "9223372036854775499"]:
+        pair.same("PEXPIREAT", "k", when)
+        pair.same("EXPIRETIME", "k")
+        pair.same("PEXPIRETIME", "k")
     for conn in (pair.ours, pair.theirs):
         conn.call("PEXPIRE", "k", "10600")
         assert value(conn, "TTL", "k") == 11
@@ -563,6 +567,35 @@ def test_object_lfu(pair, reset_config):
         assert 5 <= value(conn, "OBJECT", "FREQ", "k") <= 8
     config_set(pair, "maxmemory-policy", "allkeys-lru")
     pair.same("OBJECT", "FREQ", "k")
+
+
+LFU_SCRIPT = [
+    ("SET", "k", "1"), ("GET", "k"), ("SET", "k", "2"), ("EXISTS", "k"), ("TYPE", "k"),
+    ("TTL", "k"), ("OBJECT", "ENCODING", "k"), ("TOUCH", "k"), ("APPEND", "k", "3"),
+    ("INCR", "k"), ("INCRBYFLOAT", "k", "0.5"), ("GETSET", "k", "4"), ("MSET", "k", "5"),
+    ("STRLEN", "k"), ("GETRANGE", "k", "0", "1"), ("SETRANGE", "k", "0", "6"),
+    ("GETEX", "k", "EX", "100"), ("EXPIRE", "k", "200"), ("PERSIST", "k"),
+    ("SCAN", "0", "TYPE", "string"), ("RENAME", "k", "j"), ("COPY", "j", "k"), ("MGET", "j", "k"),
+    ("SET", "j", "x", "GET"), ("LCS", "j", "k"), ("MOVE", "j", "1"), ("SETNX", "k", "7"),
+    ("DECRBY", "k", "2"), ("GETDEL", "j"), ("SET", "k", "v", "XX", "KEEPTTL"),
+]
+
+
+def test_lfu_touch_counts(pair, reset_config):
+    """With lfu-log-factor 0 every access bumps the counter, so OBJECT FREQ counts touches.
+    maxmemory is set so that small integers are not Redis's shared objects, whose single
+    access counter every key holding the same number would bump."""
+    config_set(pair, "maxmemory", "1000000000")
+    config_set(pair, "maxmemory-policy", "allkeys-lfu")
+    config_set(pair, "lfu-log-factor", "0")
+    config_set(pair, "lfu-decay-time", "0")
+    try:
+        for cmd in LFU_SCRIPT:
+            pair.both(*cmd)
+            pair.same("OBJECT", "FREQ", "k")
+    finally:
+        pair.both("CONFIG", "SET", "lfu-log-factor", "10")
+        pair.both("CONFIG", "SET", "lfu-decay-time", "1")
 
 
 def test_object_refcount_without_sharing(pair, reset_config):
@@ -742,3 +775,36 @@ def test_dirty_accounting(pair):
         if cmd == steps[0]:
             base = (a, b)
         assert a - base[0] == b - base[1], cmd
+
+
+def blocked_case(srv, setup, action):
+    """A client BLPOPs on k (db 0); another runs `action`: what does the blocked one get?"""
+    blocker, other = RawConn(srv.port), RawConn(srv.port)
+    try:
+        for cmd in setup:
+            other.call(*cmd)
+        blocker.send_raw(b"*3\r\n$5\r\nBLPOP\r\n$1\r\nk\r\n$3\r\n0.5\r\n")
+        time.sleep(0.1)
+        for cmd in action:
+            other.call(*cmd)
+        return blocker.read_reply(), other.call("DBSIZE")
+    finally:
+        other.call("FLUSHALL")
+        blocker.close()
+        other.close()
+
+
+@pytest.mark.parametrize("setup,action", [
+    ([("RPUSH", "src", "a")], [("RENAME", "src", "k")]),
+    ([("RPUSH", "src", "a")], [("RENAMENX", "src", "k")]),
+    ([("RPUSH", "src", "a")], [("COPY", "src", "k")]),
+    ([("SELECT", "1"), ("RPUSH", "k", "a")], [("SELECT", "1"), ("MOVE", "k", "0")]),
+    ([("SELECT", "1"), ("RPUSH", "k", "a"), ("SELECT", "0")], [("SWAPDB", "0", "1")]),
+    ([("SET", "src", "a")], [("RENAME", "src", "k")]),
+])
+def test_blocked_clients_woken(pair, rhea_server, redis_server, setup, action):
+    if unknown(pair.ours.call("BLPOP", "nosuch", "0.01")):
+        pytest.skip("BLPOP not implemented in Rhea yet")
+    ours = blocked_case(rhea_server, setup, action)
+    theirs = blocked_case(redis_server, setup, action)
+    assert ours == theirs, (setup, action)

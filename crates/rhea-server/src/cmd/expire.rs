@@ -160,10 +160,13 @@ fn ttl_generic(ctx: &mut Ctx<'_>, args: &[Bytes], unit: Unit, absolute: bool) ->
     let Some(when) = ctx.db().get_expire(key) else {
         return Reply::Int(-1);
     };
-    let ttl = (if absolute { when } else { when - ctx.now_ms() }).max(0);
+    // Redis does this in C `long long`: the subtraction can only wrap for the absurd
+    // times a replica may hold, and the rounding is done without overflow (an
+    // EXPIRETIME of i64::MAX ms reports 9223372036854776).
+    let ttl = (if absolute { when } else { when.wrapping_sub(ctx.now_ms()) }).max(0);
     Reply::Int(match unit {
         Unit::Millis => ttl,
-        Unit::Seconds => (ttl + 500) / 1000,
+        Unit::Seconds => ((i128::from(ttl) + 500) / 1000) as i64,
     })
 }
 

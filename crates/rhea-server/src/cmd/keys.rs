@@ -18,8 +18,12 @@ use crate::engine::table::{Command, flags::*};
 use crate::tri;
 
 const KR: &[&str] = &["keyspace", "read", "fast"];
+const KR_SLOW: &[&str] = &["keyspace", "read", "slow"];
+const KR_DANGER: &[&str] = &["keyspace", "read", "slow", "dangerous"];
 const KW: &[&str] = &["keyspace", "write", "fast"];
 const KW_SLOW: &[&str] = &["keyspace", "write", "slow"];
+const KW_DANGER: &[&str] = &["keyspace", "write", "fast", "dangerous"];
+const KW_SLOW_DANGER: &[&str] = &["keyspace", "write", "slow", "dangerous"];
 
 pub const COMMANDS: &[Command] = &[
     Command::new("del", -2, WRITE, (1, -1, 1), KW_SLOW, del),
@@ -27,35 +31,14 @@ pub const COMMANDS: &[Command] = &[
     Command::new("exists", -2, READONLY | FAST, (1, -1, 1), KR, exists),
     Command::new("type", 2, READONLY | FAST, (1, 1, 1), KR, type_cmd),
     Command::new("touch", -2, READONLY | FAST, (1, -1, 1), KR, touch),
-    Command::new(
-        "keys",
-        2,
-        READONLY,
-        (0, 0, 0),
-        &["keyspace", "read", "slow", "dangerous"],
-        scan::keys,
-    ),
-    Command::new("scan", -2, READONLY, (0, 0, 0), &["keyspace", "read", "slow"], scan::scan),
-    Command::new(
-        "randomkey",
-        1,
-        READONLY,
-        (0, 0, 0),
-        &["keyspace", "read", "slow"],
-        scan::randomkey,
-    ),
+    Command::new("keys", 2, READONLY, (0, 0, 0), KR_DANGER, scan::keys),
+    Command::new("scan", -2, READONLY, (0, 0, 0), KR_SLOW, scan::scan),
+    Command::new("randomkey", 1, READONLY, (0, 0, 0), KR_SLOW, scan::randomkey),
     Command::new("rename", 3, WRITE, (1, 2, 1), KW_SLOW, rename),
     Command::new("renamenx", 3, WRITE | FAST, (1, 2, 1), KW, renamenx),
     Command::new("copy", -3, WRITE | DENYOOM, (1, 2, 1), KW_SLOW, copy),
     Command::new("move", 3, WRITE | FAST, (1, 1, 1), KW, move_cmd),
-    Command::new(
-        "swapdb",
-        3,
-        WRITE | FAST,
-        (0, 0, 0),
-        &["keyspace", "write", "fast", "dangerous"],
-        swapdb,
-    ),
+    Command::new("swapdb", 3, WRITE | FAST, (0, 0, 0), KW_DANGER, swapdb),
     Command::new("expire", -3, WRITE | FAST, (1, 1, 1), KW, expire::expire),
     Command::new("pexpire", -3, WRITE | FAST, (1, 1, 1), KW, expire::pexpire),
     Command::new("expireat", -3, WRITE | FAST, (1, 1, 1), KW, expire::expireat),
@@ -66,22 +49,8 @@ pub const COMMANDS: &[Command] = &[
     Command::new("pttl", 2, READONLY | FAST, (1, 1, 1), KR, expire::pttl),
     Command::new("persist", 2, WRITE | FAST, (1, 1, 1), KW, expire::persist),
     Command::new("dbsize", 1, READONLY | FAST, (0, 0, 0), KR, dbsize),
-    Command::new(
-        "flushdb",
-        -1,
-        WRITE,
-        (0, 0, 0),
-        &["keyspace", "write", "slow", "dangerous"],
-        flushdb,
-    ),
-    Command::new(
-        "flushall",
-        -1,
-        WRITE,
-        (0, 0, 0),
-        &["keyspace", "write", "slow", "dangerous"],
-        flushall,
-    ),
+    Command::new("flushdb", -1, WRITE, (0, 0, 0), KW_SLOW_DANGER, flushdb),
+    Command::new("flushall", -1, WRITE, (0, 0, 0), KW_SLOW_DANGER, flushall),
     Command::container("object", -2, &["slow"], OBJECT_SUBCOMMANDS),
 ];
 

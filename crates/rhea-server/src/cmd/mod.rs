@@ -22,6 +22,7 @@ pub mod objinfo;
 pub mod pubsub;
 pub mod scan;
 pub mod sets;
+pub mod sets_algebra;
 pub mod sha1;
 pub mod strings;
 pub mod txn;

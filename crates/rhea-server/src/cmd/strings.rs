@@ -82,9 +82,20 @@ fn store(ctx: &mut Ctx<'_>, key: &Bytes, value: Value, keep_ttl: bool) {
     ctx.srv.dbs[idx].set(key.clone(), value, lru, keep_ttl);
 }
 
+/// The value under a key already looked up by this command, without touching its
+/// access time a second time (under LFU every touch may bump the counter).
+fn stored_value<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c mut Value> {
+    let idx = ctx.db_index();
+    ctx.srv.dbs[idx].dict.get_mut(key).map(|e| &mut e.value)
+}
+
 /// `checkStringLength`: would a string of `size + append` bytes pass
-/// `proto-max-bulk-len`?
+/// `proto-max-bulk-len`? The master link is exempt (`mustObeyClient`): a replica must
+/// apply whatever its master accepted.
 fn check_string_length(ctx: &Ctx<'_>, size: i64, append: i64) -> Result<(), Reply> {
+    if ctx.client.is_master {
+        return Ok(());
+    }
     let max = ctx.srv.shared.max_bulk_len.load(std::sync::atomic::Ordering::Relaxed);
     match size.checked_add(append) {
         Some(total) if total <= max => Ok(()),
@@ -347,7 +358,7 @@ fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         Some(e) => {
             let old_len = tri!(as_str(e)).bytes.len();
             tri!(check_string_length(ctx, old_len as i64, tail.len() as i64));
-            let Some(Value::Str(s)) = ctx.value(key) else { unreachable!("checked above") };
+            let Some(Value::Str(s)) = stored_value(ctx, key) else { unreachable!("checked above") };
             // Appending always leaves a private `raw` string (`dbUnshareStringValue`).
             let mut buf = into_mut(std::mem::take(&mut s.bytes));
             buf.extend_from_slice(tail);
@@ -427,7 +438,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
             end
         }
         Some(_) => {
-            let Some(Value::Str(s)) = ctx.value(key) else { unreachable!("checked above") };
+            let Some(Value::Str(s)) = stored_value(ctx, key) else { unreachable!("checked above") };
             let mut buf = into_mut(std::mem::take(&mut s.bytes));
             if buf.len() < end {
                 buf.resize(end, 0);
