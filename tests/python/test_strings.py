@@ -347,6 +347,10 @@ def test_append_size_limit(pair):
         pair.same("STRLEN", "k")
         pair.same("SETRANGE", "k", "1048575", "ab")
         pair.same("SETRANGE", "k", "1048575", "a")
+        pair.same("MSET", "x", "a" * 600, "y", "a" * 600)
+        pair.same("LCS", "x", "y", "LEN")
+        pair.same("MSET", "x", "a" * 400, "y", "a" * 400)
+        pair.same("LCS", "x", "y", "LEN")
     finally:
         pair.both("CONFIG", "SET", "proto-max-bulk-len", "536870912")
 
