@@ -128,6 +128,18 @@ impl ExpireKind {
         }
     }
 
+    fn named(opt: &[u8]) -> Option<ExpireKind> {
+        [
+            ("ex", ExpireKind::Ex),
+            ("px", ExpireKind::Px),
+            ("exat", ExpireKind::ExAt),
+            ("pxat", ExpireKind::PxAt),
+        ]
+        .into_iter()
+        .find(|(name, _)| opt.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|(_, k)| k)
+    }
+
     fn is_relative(self) -> bool {
         matches!(self, ExpireKind::Ex | ExpireKind::Px)
     }
@@ -165,19 +177,13 @@ fn parse_ext(opts: &[Bytes], for_set: bool) -> Result<ExtOpts, Reply> {
             o.keepttl = true;
         } else if eq("persist") && !for_set && kind.is_none() && !o.keepttl {
             o.persist = true;
-        } else if let Some(k) = [
-            ("ex", ExpireKind::Ex),
-            ("px", ExpireKind::Px),
-            ("exat", ExpireKind::ExAt),
-            ("pxat", ExpireKind::PxAt),
-        ]
-        .into_iter()
-        .find(|(name, _)| eq(name))
-        .map(|(_, k)| k)
-        .filter(|&k| !o.keepttl && !o.persist && !other_kind(k))
-        .filter(|_| next.is_some())
+        } else if let Some(k) = ExpireKind::named(opt)
+            && !o.keepttl
+            && !o.persist
+            && !other_kind(k)
+            && let Some(arg) = next
         {
-            o.expire = Some((k, next.expect("checked").clone()));
+            o.expire = Some((k, arg.clone()));
             j += 1;
         } else {
             return Err(Reply::err(SYNTAX_ERR));
