@@ -27,6 +27,10 @@ pub mod sha1;
 pub mod strings;
 pub mod txn;
 pub mod zsets;
+pub mod zsets_algebra;
+pub mod zsets_pop;
+pub mod zsets_random;
+pub mod zsets_range;
 
 use crate::engine::table::CommandTable;
 
