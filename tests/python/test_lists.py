@@ -826,9 +826,6 @@ def test_large_lists(pair):
 # ===== known divergences of the retry model (engine) =====
 
 
-@pytest.mark.xfail(reason="engine: a retried client that blocks again goes to the back of "
-                          "every key's queue (engine/mod.rs handle_ready_keys); 7.0 keeps its place",
-                   strict=True)
 def test_reblocked_client_keeps_its_place(pair, rhea_server, redis_server):
     def scenario(port):
         c_first, b_multi, a_last, p = conns(port, 4)
@@ -861,9 +858,6 @@ def test_served_from_first_ready_key(pair, rhea_server, redis_server):
     on_both(rhea_server, redis_server, scenario)
 
 
-@pytest.mark.xfail(reason="ctx::blocking_deadline: 7.0 converts with (long long)ceill(x*1000): "
-                          "-0.0001 blocks forever, inf/1e300/huge values report 'timeout is "
-                          "negative', hex floats are accepted", strict=True)
 @pytest.mark.parametrize("timeout", ["inf", "-inf", "1e300", "9223372036854775807", "-0.0001", "0x10"])
 def test_timeout_parsing_edges(pair, timeout):
     # Inside MULTI a valid timeout gives the null reply at once instead of blocking.
@@ -872,9 +866,6 @@ def test_timeout_parsing_edges(pair, timeout):
     pair.same("EXEC")
 
 
-@pytest.mark.xfail(reason="engine: a retried blocked command is counted again in commandstats "
-                          "and fed to MONITOR again (dispatch::call from handle_ready_keys); 7.0 "
-                          "counts and shows a blocking command once", strict=True)
 def test_served_command_counted_once(pair, rhea_server, redis_server):
     def scenario(port):
         c, p, m = conns(port, 3)
@@ -897,10 +888,6 @@ def test_served_command_counted_once(pair, rhea_server, redis_server):
     on_both(rhea_server, redis_server, scenario)
 
 
-@pytest.mark.xfail(reason="net/conn.rs: a command decoded before the engine has handled "
-                          "Event::Connected is sent alone and reading waits for its reply "
-                          "(awaiting_reply); a blocked first command so hides the client's "
-                          "disconnection and it keeps consuming pushed elements", strict=True)
 def test_disconnect_when_first_command_blocks(pair, rhea_server, redis_server):
     def scenario(port):
         p = RawConn(port)

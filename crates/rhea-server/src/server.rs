@@ -2,16 +2,15 @@
 //! listeners, run the engine thread and the I/O runtime, and shut down cleanly on
 //! SHUTDOWN, SIGTERM or SIGINT.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use crossbeam_channel::unbounded;
 use tokio::net::{TcpListener, UnixListener};
 
-use crate::config::{self, LoadedConfig};
+use crate::config;
 use crate::engine::{Event, Server, Shared};
-use crate::log::{self, Level};
+use crate::log;
 use crate::net::listener::{self, BindSpec};
 use crate::startup::Startup;
 use crate::{notice, warning};
@@ -28,6 +27,11 @@ pub fn main(args: &[String]) -> i32 {
             return 1;
         }
     };
+    // Redis `chdir`s into `dir` while reading the config; RDB files live there.
+    if let Err(e) = std::env::set_current_dir(&loaded.config.dir) {
+        eprintln!("Can't chdir to '{}': {}", loaded.config.dir, crate::config::strerror(&e));
+        return 1;
+    }
     let st = Startup::from_config(&loaded);
     if st.daemonize && std::env::var_os(crate::startup::DAEMON_ENV).is_none() {
         return crate::startup::daemonize(args);
@@ -65,6 +69,7 @@ pub fn main(args: &[String]) -> i32 {
         }
     };
     let shared = Arc::new(Shared::default());
+    shared.auth_required.store(loaded.config.requirepass.is_some(), Ordering::Relaxed);
     let (tx, rx) = unbounded::<Event>();
     // Bind before announcing readiness, exactly as Redis does; a taken port aborts.
     let listeners = match rt.block_on(bind_all(&st, tx.clone(), shared.clone())) {
@@ -193,14 +198,4 @@ async fn forward_signals(tx: crossbeam_channel::Sender<Event>) {
         };
         let _ = tx.send(Event::Signal(name));
     }
-}
-
-/// Path of the config file, for CONFIG REWRITE.
-pub fn config_path(l: &LoadedConfig) -> Option<PathBuf> {
-    l.path.clone()
-}
-
-#[allow(dead_code)]
-fn level_of(s: &str) -> Level {
-    Level::parse(s).unwrap_or(Level::Notice)
 }

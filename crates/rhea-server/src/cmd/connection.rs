@@ -10,7 +10,7 @@ use crate::tri;
 
 pub const COMMANDS: &[Command] = &[
     Command::new("ping", -1, FAST | SENTINEL, (0, 0, 0), &["fast", "connection"], ping),
-    Command::new("echo", 2, FAST, (0, 0, 0), &["fast", "connection"], echo),
+    Command::new("echo", 2, LOADING | STALE | FAST, (0, 0, 0), &["fast", "connection"], echo),
     Command::new(
         "auth",
         -2,

@@ -64,7 +64,7 @@ fn exec(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
     ctx.srv.executing_multi = true;
     for (cmd, argv) in &m.queued {
         let r = dispatch::call(ctx.srv, ctx.client, cmd, argv);
-        ctx.client.reply(&r);
+        ctx.client.reply_then_echo(&r);
     }
     ctx.srv.executing_multi = false;
     Reply::Raw(Bytes::new())

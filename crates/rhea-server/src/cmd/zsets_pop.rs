@@ -25,7 +25,6 @@
 //! order rather than the first one signalled.
 
 use bytes::Bytes;
-use rhea_resp::number::parse_f64;
 use rhea_resp::{Protocol, Reply};
 
 use super::args::{SYNTAX_ERR, is};
@@ -181,17 +180,9 @@ pub fn zmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 
 // ===== blocking =====
 
-/// Parse a timeout; a retried command keeps the deadline it first blocked with.
-///
-/// 7.0's `getTimeoutFromObjectOrReply` reads a long double and converts `secs * 1000`
-/// to `long long` with a C cast, which on x86-64 turns anything out of range (`inf`
-/// included) into `LLONG_MIN`: Redis then says "timeout is negative". That case is
-/// answered here; the rest goes to the engine's parser. (Values beyond the long double
-/// range, `1e5000`, get this answer too, where Redis reports a bad float.)
+/// Parse a timeout (`ctx::blocking_deadline`, 7.0's rules); a retried command keeps the
+/// deadline it first blocked with.
 fn deadline(ctx: &Ctx<'_>, arg: &[u8]) -> Result<Option<i64>, Reply> {
-    if parse_f64(arg).is_some_and(|v| v.is_infinite() || v * 1000.0 >= i64::MAX as f64) {
-        return Err(Reply::err("ERR timeout is negative"));
-    }
     let d = blocking_deadline(arg, ctx.now_ms())?;
     Ok(ctx.srv.retry_deadline.unwrap_or(d))
 }

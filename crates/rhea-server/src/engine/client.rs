@@ -101,6 +101,8 @@ pub struct Client {
     pub patterns: Vec<Bytes>,
     pub blocked: Option<BlockedOn>,
     pub is_monitor: bool,
+    /// This monitor's own MONITOR line, written after the reply of the command it shows.
+    pub monitor_echo: Option<Reply>,
     /// The replication link from our master (set by replication, later).
     pub is_master: bool,
     pub is_replica: bool,
@@ -139,6 +141,7 @@ impl Client {
             patterns: Vec::new(),
             blocked: None,
             is_monitor: false,
+            monitor_echo: None,
             is_master: false,
             is_replica: false,
             qbuf: 0,
@@ -173,6 +176,14 @@ impl Client {
     /// Push data regardless of CLIENT REPLY (pub/sub messages, MONITOR lines).
     pub fn push(&mut self, r: &Reply) {
         r.encode(self.proto, &mut self.outbuf);
+    }
+
+    /// Write the reply of a command, then this monitor's own line for it.
+    pub fn reply_then_echo(&mut self, r: &Reply) {
+        self.reply(r);
+        if let Some(line) = self.monitor_echo.take() {
+            self.push(&line);
+        }
     }
 
     /// Hand buffered output to the connection task; then close if asked.

@@ -163,15 +163,20 @@ impl<'a> Ctx<'a> {
     /// passes, then reply `timeout_reply`. Returns the (empty) immediate reply. Inside
     /// MULTI a blocking command does not block: callers check [`Ctx::in_multi`] first.
     pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, timeout_reply: Reply, argv: &[Bytes]) -> Reply {
+        // A retried command that blocks again keeps its first deadline and its existing
+        // registrations (see `Server::handle_ready_keys`).
+        let retrying = self.srv.retry_deadline;
         let blocked = BlockedOn {
             keys,
             db: self.client.db,
-            deadline_ms,
+            deadline_ms: retrying.unwrap_or(deadline_ms),
             timeout_reply,
             cmd: self.cmd,
             argv: argv.to_vec(),
         };
-        self.srv.register_blocked(self.client.id, &blocked);
+        if retrying.is_none() {
+            self.srv.register_blocked(self.client.id, &blocked);
+        }
         self.client.blocked = Some(blocked);
         Reply::Raw(Bytes::new())
     }
@@ -206,17 +211,43 @@ impl<'a> Ctx<'a> {
 }
 
 /// Parse a timeout argument of a blocking command (seconds, fractions allowed) into an
-/// absolute deadline, as `getTimeoutFromObjectOrReply` does. `Ok(None)` means forever.
+/// absolute deadline, as 7.0's `getTimeoutFromObjectOrReply` does: `strtold` syntax
+/// (hex and `inf` included), times 1000, rounded up, then converted to a C `long long`.
+/// That conversion is why `inf` or an enormous value is reported as *negative*: on the
+/// platforms Redis runs on an out-of-range conversion yields `LLONG_MIN`. `Ok(None)`
+/// means wait forever (0, or a tiny negative that rounds up to 0).
 pub fn blocking_deadline(arg: &[u8], now_ms: i64) -> Result<Option<i64>, Reply> {
-    let secs = rhea_resp::number::parse_f64(arg)
-        .filter(|v| v.is_finite())
+    let secs = crate::cmd::zsets::parse_score(arg)
+        .or_else(|| long_double_only(arg))
         .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
-    if secs < 0.0 {
+    let ms = (secs * 1000.0).ceil();
+    if !(ms < 9.223_372_036_854_775e18) || ms < 0.0 {
         return Err(Reply::err("ERR timeout is negative"));
     }
-    let ms = (secs * 1000.0).ceil();
-    if ms > (i64::MAX - now_ms) as f64 {
+    let ms = ms as i64;
+    if ms == 0 {
+        return Ok(None);
+    }
+    if ms > i64::MAX - now_ms {
         return Err(Reply::err("ERR timeout is out of range"));
     }
-    Ok(if ms == 0.0 { None } else { Some(now_ms + ms as i64) })
+    Ok(Some(now_ms + ms))
+}
+
+/// Decimal values a `long double` holds but an `f64` does not (`1e400`, `1e-400`):
+/// overflow is as good as infinite here, underflow as good as a tiny positive.
+fn long_double_only(arg: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(arg).ok()?;
+    if text.starts_with(|c: char| c.is_ascii_whitespace()) || text.to_ascii_lowercase().contains("nan") {
+        return None;
+    }
+    let v: f64 = text.parse().ok()?;
+    if v.is_infinite() {
+        return Some(v);
+    }
+    let has_nonzero_digit = text.split(['e', 'E']).next()?.bytes().any(|c| (b'1'..=b'9').contains(&c));
+    if v == 0.0 && has_nonzero_digit {
+        return Some(if text.starts_with('-') { -f64::MIN_POSITIVE } else { f64::MIN_POSITIVE });
+    }
+    None
 }

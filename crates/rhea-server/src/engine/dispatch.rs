@@ -25,7 +25,7 @@ pub fn process_command(srv: &mut Server, c: &mut Client, argv: Vec<Bytes>) {
     let mode_before = c.reply_mode;
     let reply = check_and_run(srv, c, &argv);
     if let Some(r) = reply {
-        c.reply(&r);
+        c.reply_then_echo(&r);
     }
     // CLIENT REPLY SKIP suppresses exactly the reply of the command that follows it.
     if mode_before == ReplyMode::Skip {
@@ -103,10 +103,7 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
 /// `call()`: run the handler and account for it (stats, slowlog, MONITOR).
 pub fn call(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Bytes]) -> Reply {
     let start = Instant::now();
-    let reply = {
-        let mut ctx = Ctx { srv, client: c, cmd };
-        (cmd.handler)(&mut ctx, argv)
-    };
+    let reply = run_handler(srv, c, cmd, argv);
     let usec = start.elapsed().as_micros() as u64;
     c.last_cmd = cmd.name;
     srv.stats.total_commands_processed += 1;
@@ -133,6 +130,17 @@ pub fn call(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Byt
     if !srv.monitors.is_empty() && !cmd.has(flags::SKIP_MONITOR) && !cmd.has(flags::ADMIN) {
         feed_monitors(srv, c, argv);
     }
+    srv.collect_expired();
+    reply
+}
+
+/// Run a command's handler with no accounting: the retry of a blocked command, which
+/// Redis counts (commandstats, MONITOR) once, when it was first called.
+pub fn run_handler(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Bytes]) -> Reply {
+    let reply = {
+        let mut ctx = Ctx { srv, client: c, cmd };
+        (cmd.handler)(&mut ctx, argv)
+    };
     srv.collect_expired();
     reply
 }
@@ -193,7 +201,7 @@ fn trunc(b: &[u8], max: usize) -> String {
 }
 
 /// `replicationFeedMonitors`: `+<sec>.<usec> [<db> <addr>] "arg" …`.
-fn feed_monitors(srv: &mut Server, c: &Client, argv: &[Bytes]) {
+fn feed_monitors(srv: &mut Server, c: &mut Client, argv: &[Bytes]) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
@@ -205,8 +213,11 @@ fn feed_monitors(srv: &mut Server, c: &Client, argv: &[Bytes]) {
     }
     line.push_str("\r\n");
     let raw = Reply::Raw(Bytes::from(line));
+    // A monitor sees its own commands too; it is outside the client map while running.
     for id in srv.monitors.clone() {
-        if id != c.id {
+        if id == c.id {
+            c.monitor_echo = Some(raw.clone());
+        } else {
             srv.push_to(id, &raw);
         }
     }

@@ -17,7 +17,6 @@ pub mod client;
 pub mod ctx;
 pub mod dispatch;
 pub mod lru;
-pub mod notify;
 pub mod pubsub;
 pub mod settings;
 pub mod stats;
@@ -25,7 +24,7 @@ pub mod table;
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -36,6 +35,7 @@ use rhea_keyspace::Db;
 use rhea_resp::Reply;
 
 use crate::config::LoadedConfig;
+use crate::config::notify;
 use client::{BlockedOn, Client, ClientId, ConnInfo, Out};
 use settings::Settings;
 use stats::Stats;
@@ -48,6 +48,9 @@ pub struct Shared {
     pub query_buffer_limit: AtomicUsize,
     pub net_input_bytes: AtomicU64,
     pub net_output_bytes: AtomicU64,
+    /// `requirepass` is set: new connections start unauthenticated. Read by the driver so
+    /// a connection is never in the wrong mode before the engine has registered it.
+    pub auth_required: AtomicBool,
 }
 
 impl Default for Shared {
@@ -58,6 +61,7 @@ impl Default for Shared {
             query_buffer_limit: AtomicUsize::new(1024 * 1024 * 1024),
             net_input_bytes: AtomicU64::new(0),
             net_output_bytes: AtomicU64::new(0),
+            auth_required: AtomicBool::new(false),
         }
     }
 }
@@ -193,6 +197,9 @@ impl Server {
                     self.handle(ev);
                     // Drain what is already queued before flushing: batches replies.
                     for _ in 0..256 {
+                        if self.shutdown.is_some() {
+                            break;
+                        }
                         match rx.try_recv() {
                             Ok(ev) => self.handle(ev),
                             Err(_) => break,
@@ -435,12 +442,15 @@ impl Server {
                     self.clients.insert(id, c);
                     continue;
                 };
-                self.unregister_blocked(id, &b);
+                // The registrations stay in place during the retry, so a client that
+                // blocks again keeps its place in every key's queue (7.0 never dequeues
+                // a client it cannot serve).
                 self.retry_deadline = Some(b.deadline_ms);
                 self.cmd_time_ms = unix_ms();
-                let reply = dispatch::call(self, &mut c, b.cmd, &b.argv);
+                let reply = dispatch::run_handler(self, &mut c, b.cmd, &b.argv);
                 self.retry_deadline = None;
                 if c.blocked.is_none() {
+                    self.unregister_blocked(id, &b);
                     c.reply(&reply);
                     self.resume.push(id);
                     self.to_flush.push(id);
@@ -583,7 +593,7 @@ impl Server {
                 self.end_pause();
             }
         }
-        if !self.is_replica {
+        if !self.is_replica && crate::cmd::debug::active_expire_enabled() {
             self.active_expire(now_ms);
         }
         self.timeout_idle_clients();
@@ -659,9 +669,15 @@ impl Server {
         self.settings = Settings::from_config(&self.loaded.config);
         let c = &self.loaded.config;
         self.shared.max_bulk_len.store(self.settings.proto_max_bulk_len, Ordering::Relaxed);
+        self.shared.auth_required.store(self.settings.requirepass.is_some(), Ordering::Relaxed);
         self.shared
             .query_buffer_limit
             .store(c.client_query_buffer_limit.min(usize::MAX as u64) as usize, Ordering::Relaxed);
+        if changed.contains(&"dir") {
+            if let Err(e) = std::env::set_current_dir(&c.dir) {
+                crate::warning!("Can't chdir to '{}': {}", c.dir, e);
+            }
+        }
         if changed.iter().any(|p| *p == "loglevel" || *p == "logfile") {
             crate::log::configure(log_level(c.loglevel), Some(&c.logfile));
         }

@@ -32,7 +32,7 @@ where
 {
     let id = shared.next_client_id.fetch_add(1, Ordering::Relaxed);
     let (tx, mut rx) = unbounded_channel::<Out>();
-    let authenticated = Arc::new(AtomicBool::new(false));
+    let authenticated = Arc::new(AtomicBool::new(!shared.auth_required.load(Ordering::Relaxed)));
     let info = ConnInfo {
         id,
         addr: peer.addr,
@@ -89,12 +89,19 @@ where
                     }
                 }
             }
-            r = rd.read_buf(&mut buf), if reading && !awaiting_reply => {
+            // Reading goes on while a command is in flight, so a client that disconnects
+            // (even one blocked in BLPOP) is noticed at once; decoding waits for the reply.
+            r = rd.read_buf(&mut buf), if reading => {
                 match r {
                     Ok(0) | Err(_) => break,
                     Ok(n) => {
                         shared.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
-                        if !decode_and_send(&mut buf, id, &engine, &shared, &authenticated, &mut reading, &mut awaiting_reply) {
+                        if awaiting_reply {
+                            if buf.len() > shared.query_buffer_limit.load(Ordering::Relaxed) {
+                                crate::warning!("Closing client that reached max query buffer length");
+                                break;
+                            }
+                        } else if !decode_and_send(&mut buf, id, &engine, &shared, &authenticated, &mut reading, &mut awaiting_reply) {
                             break;
                         }
                     }
