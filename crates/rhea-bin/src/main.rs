@@ -28,7 +28,11 @@ fn main() -> ExitCode {
         _ => match argv.get(1).map(String::as_str) {
             Some("server") => rhea_server::server::main(&argv[2..]),
             Some("--version") | Some("-v") => {
-                println!("rhea {} (redis {})", env!("CARGO_PKG_VERSION"), rhea_server::REDIS_VERSION);
+                println!(
+                    "rhea {} (redis {})",
+                    env!("CARGO_PKG_VERSION"),
+                    rhea_server::REDIS_VERSION
+                );
                 0
             }
             Some("--help") | Some("-h") | None => {

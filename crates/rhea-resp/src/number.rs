@@ -21,11 +21,7 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
         v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
     }
     if neg {
-        if v > (i64::MAX as u64) + 1 {
-            None
-        } else {
-            Some((v as i128).wrapping_neg() as i64)
-        }
+        if v > (i64::MAX as u64) + 1 { None } else { Some((v as i128).wrapping_neg() as i64) }
     } else if v > i64::MAX as u64 {
         None
     } else {

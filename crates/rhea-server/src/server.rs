@@ -83,10 +83,10 @@ pub fn main(args: &[String]) -> i32 {
         notice!("Running mode=standalone, port={}.", st.port);
     }
     warning!("Server initialized");
-    if let Some(p) = &st.pidfile {
-        if let Err(e) = std::fs::write(p, format!("{pid}\n")) {
-            warning!("Failed to write PID file: {}", e);
-        }
+    if let Some(p) = &st.pidfile
+        && let Err(e) = std::fs::write(p, format!("{pid}\n"))
+    {
+        warning!("Failed to write PID file: {}", e);
     }
     notice!("Ready to accept connections");
     rt.spawn(forward_signals(tx.clone()));
@@ -126,7 +126,12 @@ async fn bind_all(
             match listener::bind_tcp(&addr, st.port, st.tcp_backlog) {
                 Ok(std_listener) => {
                     let l = TcpListener::from_std(std_listener).map_err(|_| 1)?;
-                    tokio::spawn(listener::accept_tcp(l, tx.clone(), shared.clone(), st.tcp_keepalive));
+                    tokio::spawn(listener::accept_tcp(
+                        l,
+                        tx.clone(),
+                        shared.clone(),
+                        st.tcp_keepalive,
+                    ));
                     count += 1;
                 }
                 Err(e) if optional && is_unavailable(&e) => continue,
@@ -169,10 +174,8 @@ async fn bind_all(
 }
 
 fn is_unavailable(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::Unsupported
-    ) || e.raw_os_error() == Some(97) // EAFNOSUPPORT: no IPv6 on this host
+    matches!(e.kind(), std::io::ErrorKind::AddrNotAvailable | std::io::ErrorKind::Unsupported)
+        || e.raw_os_error() == Some(97) // EAFNOSUPPORT: no IPv6 on this host
 }
 
 /// strerror-style text, as Redis prints it ("Address already in use").

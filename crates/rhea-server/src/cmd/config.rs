@@ -10,10 +10,38 @@ use crate::engine::ctx::Ctx;
 use crate::engine::table::{Command, flags::*};
 
 const SUBCOMMANDS: &[Command] = &[
-    Command::new("config|get", -3, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), &["admin", "slow", "dangerous"], config_get),
-    Command::new("config|set", -4, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), &["admin", "slow", "dangerous"], config_set),
-    Command::new("config|rewrite", 2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), &["admin", "slow", "dangerous"], config_rewrite),
-    Command::new("config|resetstat", 2, ADMIN | NOSCRIPT | LOADING | STALE, (0, 0, 0), &["admin", "slow", "dangerous"], config_resetstat),
+    Command::new(
+        "config|get",
+        -3,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        &["admin", "slow", "dangerous"],
+        config_get,
+    ),
+    Command::new(
+        "config|set",
+        -4,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        &["admin", "slow", "dangerous"],
+        config_set,
+    ),
+    Command::new(
+        "config|rewrite",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        &["admin", "slow", "dangerous"],
+        config_rewrite,
+    ),
+    Command::new(
+        "config|resetstat",
+        2,
+        ADMIN | NOSCRIPT | LOADING | STALE,
+        (0, 0, 0),
+        &["admin", "slow", "dangerous"],
+        config_resetstat,
+    ),
     Command::new("config|help", 2, LOADING | STALE, (0, 0, 0), &["slow"], config_help),
 ];
 
@@ -23,12 +51,15 @@ fn config_get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let patterns: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
     let pairs = ctx.srv.loaded.config.get(&patterns);
     Reply::Map(
-        pairs.into_iter().map(|(k, v)| (Reply::bulk_str(&k), Reply::Bulk(Bytes::from(v)))).collect(),
+        pairs
+            .into_iter()
+            .map(|(k, v)| (Reply::bulk_str(&k), Reply::Bulk(Bytes::from(v))))
+            .collect(),
     )
 }
 
 fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
-    if (args.len() - 2) % 2 != 0 {
+    if !(args.len() - 2).is_multiple_of(2) {
         return Reply::err("ERR wrong number of arguments for 'config|set' command");
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();

@@ -8,11 +8,46 @@ use crate::engine::dispatch;
 use crate::engine::table::{Command, flags::*};
 
 pub const COMMANDS: &[Command] = &[
-    Command::new("multi", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, (0, 0, 0), &["fast", "transaction"], multi),
-    Command::new("exec", 1, NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG, (0, 0, 0), &["slow", "transaction"], exec),
-    Command::new("discard", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, (0, 0, 0), &["fast", "transaction"], discard),
-    Command::new("watch", -2, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, (1, -1, 1), &["fast", "transaction"], watch),
-    Command::new("unwatch", 1, NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY, (0, 0, 0), &["fast", "transaction"], unwatch),
+    Command::new(
+        "multi",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        (0, 0, 0),
+        &["fast", "transaction"],
+        multi,
+    ),
+    Command::new(
+        "exec",
+        1,
+        NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG,
+        (0, 0, 0),
+        &["slow", "transaction"],
+        exec,
+    ),
+    Command::new(
+        "discard",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        (0, 0, 0),
+        &["fast", "transaction"],
+        discard,
+    ),
+    Command::new(
+        "watch",
+        -2,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        (1, -1, 1),
+        &["fast", "transaction"],
+        watch,
+    ),
+    Command::new(
+        "unwatch",
+        1,
+        NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY,
+        (0, 0, 0),
+        &["fast", "transaction"],
+        unwatch,
+    ),
 ];
 
 fn multi(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {

@@ -341,12 +341,11 @@ pub mod notify {
     /// The bit of one event-class letter as passed to `notifyKeyspaceEvent` (0 if none).
     pub fn class_bit(class: char) -> u32 {
         let c = class as u32;
-        LETTERS.iter().find(|(l, _)| u32::from(*l) == c).map_or(
-            if class == 'm' { KEY_MISS } else { 0 },
-            |(_, bit)| *bit,
-        )
+        LETTERS
+            .iter()
+            .find(|(l, _)| u32::from(*l) == c)
+            .map_or(if class == 'm' { KEY_MISS } else { 0 }, |(_, bit)| *bit)
     }
-
 
     /// Flags from class letters; `None` for an unknown letter.
     pub fn parse(s: &[u8]) -> Option<u32> {

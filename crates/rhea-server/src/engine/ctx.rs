@@ -62,10 +62,12 @@ impl<'a> Ctx<'a> {
     pub fn lookup(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let acc = self.access();
         let lru = self.srv.lru_clock();
-        let lfu = self.srv.settings.maxmemory_policy.is_lfu().then_some((
-            self.srv.settings.lfu_log_factor,
-            self.srv.settings.lfu_decay_time,
-        ));
+        let lfu = self
+            .srv
+            .settings
+            .maxmemory_policy
+            .is_lfu()
+            .then_some((self.srv.settings.lfu_log_factor, self.srv.settings.lfu_decay_time));
         let now_min = (self.srv.cmd_time_ms / 60_000) as u32;
         let rnd: f64 = rand::Rng::random(&mut self.srv.rng);
         let idx = self.client.db;
@@ -110,8 +112,7 @@ impl<'a> Ctx<'a> {
     /// hashes, sets or sorted sets). Returns whether it was deleted.
     pub fn delete_if_empty(&mut self, key: &[u8]) -> bool {
         let idx = self.client.db;
-        let empty =
-            self.srv.dbs[idx].dict.get(key).is_some_and(|e| e.value.is_empty_aggregate());
+        let empty = self.srv.dbs[idx].dict.get(key).is_some_and(|e| e.value.is_empty_aggregate());
         if empty {
             self.srv.dbs[idx].delete(key);
         }
@@ -162,7 +163,13 @@ impl<'a> Ctx<'a> {
     /// Block the running client on `keys` until one is signalled ready or `deadline_ms`
     /// passes, then reply `timeout_reply`. Returns the (empty) immediate reply. Inside
     /// MULTI a blocking command does not block: callers check [`Ctx::in_multi`] first.
-    pub fn block(&mut self, keys: Vec<Bytes>, deadline_ms: Option<i64>, timeout_reply: Reply, argv: &[Bytes]) -> Reply {
+    pub fn block(
+        &mut self,
+        keys: Vec<Bytes>,
+        deadline_ms: Option<i64>,
+        timeout_reply: Reply,
+        argv: &[Bytes],
+    ) -> Reply {
         // A retried command that blocks again keeps its first deadline and its existing
         // registrations (see `Server::handle_ready_keys`).
         let retrying = self.srv.retry_deadline;
@@ -221,7 +228,9 @@ pub fn blocking_deadline(arg: &[u8], now_ms: i64) -> Result<Option<i64>, Reply> 
         .or_else(|| long_double_only(arg))
         .ok_or_else(|| Reply::err("ERR timeout is not a float or out of range"))?;
     let ms = (secs * 1000.0).ceil();
-    if !(ms < 9.223_372_036_854_775e18) || ms < 0.0 {
+    // NaN and out-of-range values fail `in_range`, like the C cast's LLONG_MIN.
+    let in_range = (0.0..9.223_372_036_854_775e18).contains(&ms);
+    if !in_range {
         return Err(Reply::err("ERR timeout is negative"));
     }
     let ms = ms as i64;
@@ -238,14 +247,17 @@ pub fn blocking_deadline(arg: &[u8], now_ms: i64) -> Result<Option<i64>, Reply> 
 /// overflow is as good as infinite here, underflow as good as a tiny positive.
 fn long_double_only(arg: &[u8]) -> Option<f64> {
     let text = std::str::from_utf8(arg).ok()?;
-    if text.starts_with(|c: char| c.is_ascii_whitespace()) || text.to_ascii_lowercase().contains("nan") {
+    if text.starts_with(|c: char| c.is_ascii_whitespace())
+        || text.to_ascii_lowercase().contains("nan")
+    {
         return None;
     }
     let v: f64 = text.parse().ok()?;
     if v.is_infinite() {
         return Some(v);
     }
-    let has_nonzero_digit = text.split(['e', 'E']).next()?.bytes().any(|c| (b'1'..=b'9').contains(&c));
+    let has_nonzero_digit =
+        text.split(['e', 'E']).next()?.bytes().any(|c| (b'1'..=b'9').contains(&c));
     if v == 0.0 && has_nonzero_digit {
         return Some(if text.starts_with('-') { -f64::MIN_POSITIVE } else { f64::MIN_POSITIVE });
     }

@@ -88,13 +88,13 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
         );
         return Some(reject(srv, c, Some(cmd), text));
     }
-    if let Some(m) = c.multi.as_mut() {
-        if !matches!(cmd.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset") {
-            if !m.aborted && !c.dirty_cas {
-                m.queued.push((cmd, argv.to_vec()));
-            }
-            return Some(Reply::Simple("QUEUED".into()));
+    if let Some(m) = c.multi.as_mut()
+        && !matches!(cmd.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")
+    {
+        if !m.aborted && !c.dirty_cas {
+            m.queued.push((cmd, argv.to_vec()));
         }
+        return Some(Reply::Simple("QUEUED".into()));
     }
     let reply = call(srv, c, cmd, argv);
     Some(reply)
@@ -136,7 +136,12 @@ pub fn call(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Byt
 
 /// Run a command's handler with no accounting: the retry of a blocked command, which
 /// Redis counts (commandstats, MONITOR) once, when it was first called.
-pub fn run_handler(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Bytes]) -> Reply {
+pub fn run_handler(
+    srv: &mut Server,
+    c: &mut Client,
+    cmd: &'static Command,
+    argv: &[Bytes],
+) -> Reply {
     let reply = {
         let mut ctx = Ctx { srv, client: c, cmd };
         (cmd.handler)(&mut ctx, argv)
@@ -202,9 +207,8 @@ fn trunc(b: &[u8], max: usize) -> String {
 
 /// `replicationFeedMonitors`: `+<sec>.<usec> [<db> <addr>] "arg" …`.
 fn feed_monitors(srv: &mut Server, c: &mut Client, argv: &[Bytes]) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let origin = if c.is_unix { format!("unix:{}", c.laddr) } else { c.addr.clone() };
     let mut line = format!("+{}.{:06} [{} {}]", now.as_secs(), now.subsec_micros(), c.db, origin);
     for a in argv {

@@ -71,8 +71,15 @@ impl Default for Shared {
 pub enum Event {
     Connected(ConnInfo),
     /// Commands decoded from one read; `error` is a protocol error that follows them.
-    Commands { id: ClientId, cmds: Vec<Vec<Bytes>>, error: Option<String>, qbuf: usize },
-    Disconnected { id: ClientId },
+    Commands {
+        id: ClientId,
+        cmds: Vec<Vec<Bytes>>,
+        error: Option<String>,
+        qbuf: usize,
+    },
+    Disconnected {
+        id: ClientId,
+    },
     /// SIGTERM / SIGINT.
     Signal(&'static str),
 }
@@ -214,7 +221,8 @@ impl Server {
             self.expire_blocked(unix_ms());
             if Instant::now() >= next_cron {
                 self.cron();
-                next_cron = Instant::now() + Duration::from_millis(1000 / self.settings.hz.max(1) as u64);
+                next_cron =
+                    Instant::now() + Duration::from_millis(1000 / self.settings.hz.max(1) as u64);
             }
             self.resume_clients();
             self.flush_all();
@@ -377,7 +385,8 @@ impl Server {
             .iter()
             .filter(|((d, key), _)| {
                 *d == db
-                    && (self.dbs[db].dict.contains_key(&key[..]) && !self.dbs[db].is_expired(key, now)
+                    && (self.dbs[db].dict.contains_key(&key[..])
+                        && !self.dbs[db].is_expired(key, now)
                         || other.is_some_and(|o| self.dbs[o].dict.contains_key(&key[..])))
             })
             .flat_map(|(_, ids)| ids.iter().copied())
@@ -560,7 +569,12 @@ impl Server {
     }
 
     /// Deliver a message; returns the number of receivers (PUBLISH's reply).
-    pub fn publish(&mut self, channel: &Bytes, payload: &Bytes, mut running: Option<&mut Client>) -> i64 {
+    pub fn publish(
+        &mut self,
+        channel: &Bytes,
+        payload: &Bytes,
+        mut running: Option<&mut Client>,
+    ) -> i64 {
         let (direct, via_pattern) = self.pubsub.receivers(channel);
         let mut n = 0;
         let msg = pubsub::message(channel, payload);
@@ -588,10 +602,10 @@ impl Server {
     fn cron(&mut self) {
         let now_ms = unix_ms();
         self.cmd_time_ms = now_ms;
-        if let Some(p) = self.pause {
-            if now_ms >= p.until_ms {
-                self.end_pause();
-            }
+        if let Some(p) = self.pause
+            && now_ms >= p.until_ms
+        {
+            self.end_pause();
         }
         if !self.is_replica && crate::cmd::debug::active_expire_enabled() {
             self.active_expire(now_ms);
@@ -673,10 +687,10 @@ impl Server {
         self.shared
             .query_buffer_limit
             .store(c.client_query_buffer_limit.min(usize::MAX as u64) as usize, Ordering::Relaxed);
-        if changed.contains(&"dir") {
-            if let Err(e) = std::env::set_current_dir(&c.dir) {
-                crate::warning!("Can't chdir to '{}': {}", c.dir, e);
-            }
+        if changed.contains(&"dir")
+            && let Err(e) = std::env::set_current_dir(&c.dir)
+        {
+            crate::warning!("Can't chdir to '{}': {}", c.dir, e);
         }
         if changed.iter().any(|p| *p == "loglevel" || *p == "logfile") {
             crate::log::configure(log_level(c.loglevel), Some(&c.logfile));

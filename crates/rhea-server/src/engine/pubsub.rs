@@ -63,7 +63,11 @@ fn bulk_static(s: &'static str) -> Reply {
 
 /// `message` push.
 pub fn message(channel: &Bytes, payload: &Bytes) -> Reply {
-    Reply::Push(vec![bulk_static("message"), Reply::Bulk(channel.clone()), Reply::Bulk(payload.clone())])
+    Reply::Push(vec![
+        bulk_static("message"),
+        Reply::Bulk(channel.clone()),
+        Reply::Bulk(payload.clone()),
+    ])
 }
 
 /// `pmessage` push.

@@ -4,8 +4,8 @@
 
 use rhea_keyspace::limits::EncodingLimits;
 
-pub use crate::config::{MaxmemoryPolicy, ProtectedAction};
 use crate::config::Config;
+pub use crate::config::{MaxmemoryPolicy, ProtectedAction};
 
 impl MaxmemoryPolicy {
     pub fn is_lfu(self) -> bool {

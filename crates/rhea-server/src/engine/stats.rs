@@ -14,7 +14,7 @@ pub struct CommandStats {
     pub failed_calls: u64,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Stats {
     pub total_connections_received: u64,
     pub total_commands_processed: u64,
@@ -30,26 +30,6 @@ pub struct Stats {
     /// Samples of (time, commands processed) for instantaneous_ops_per_sec.
     ops_samples: VecDeque<(Instant, u64)>,
     pub instantaneous_ops: u64,
-}
-
-impl Default for Stats {
-    fn default() -> Self {
-        Stats {
-            total_connections_received: 0,
-            total_commands_processed: 0,
-            rejected_connections: 0,
-            expired_keys: 0,
-            evicted_keys: 0,
-            keyspace_hits: 0,
-            keyspace_misses: 0,
-            total_error_replies: 0,
-            blocked_clients: 0,
-            errors: HashMap::new(),
-            commands: HashMap::new(),
-            ops_samples: VecDeque::new(),
-            instantaneous_ops: 0,
-        }
-    }
 }
 
 impl Stats {
@@ -79,7 +59,8 @@ impl Stats {
         while self.ops_samples.len() > 16 {
             self.ops_samples.pop_front();
         }
-        if let (Some(&(t0, c0)), Some(&(t1, c1))) = (self.ops_samples.front(), self.ops_samples.back())
+        if let (Some(&(t0, c0)), Some(&(t1, c1))) =
+            (self.ops_samples.front(), self.ops_samples.back())
         {
             let dt = t1.duration_since(t0).as_secs_f64();
             self.instantaneous_ops = if dt > 0.0 { ((c1 - c0) as f64 / dt) as u64 } else { 0 };
@@ -114,10 +95,7 @@ impl SlowLog {
         let mut args = Vec::with_capacity(argc);
         for (i, a) in argv.iter().take(argc).enumerate() {
             if argc != argv.len() && i == argc - 1 {
-                args.push(Bytes::from(format!(
-                    "... ({} more arguments)",
-                    argv.len() - argc + 1
-                )));
+                args.push(Bytes::from(format!("... ({} more arguments)", argv.len() - argc + 1)));
             } else if a.len() > SLOWLOG_MAX_ARGLEN {
                 let mut s = a[..SLOWLOG_MAX_ARGLEN].to_vec();
                 s.extend_from_slice(

@@ -34,9 +34,9 @@ pub fn bind_tcp(addr: &str, port: u16, backlog: i32) -> std::io::Result<std::net
     let ip: IpAddr = match addr {
         "*" => "0.0.0.0".parse().expect("literal"),
         "::*" => "::".parse().expect("literal"),
-        other => other
-            .parse()
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "Invalid argument"))?,
+        other => other.parse().map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "Invalid argument")
+        })?,
     };
     let sa = SocketAddr::new(ip, port);
     let sock = Socket::new(Domain::for_address(sa), Type::STREAM, Some(Protocol::TCP))?;
@@ -53,7 +53,9 @@ pub fn bind_tcp(addr: &str, port: u16, backlog: i32) -> std::io::Result<std::net
 fn is_loopback(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => v4.is_loopback(),
-        IpAddr::V6(v6) => v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
     }
 }
 
