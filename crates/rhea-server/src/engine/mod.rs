@@ -282,15 +282,12 @@ impl Server {
     }
 
     /// Execute a client's queued commands until it blocks, is paused, or runs out.
+    /// The client stays out of the map for the whole batch; it goes back in only when
+    /// other clients' blocked commands must be retried (they may publish to it).
     pub fn drain_client(&mut self, id: ClientId) {
+        let Some(mut c) = self.clients.remove(&id) else { return };
         loop {
-            let Some(mut c) = self.clients.remove(&id) else { return };
-            if c.blocked.is_some() || c.close_after_reply {
-                self.clients.insert(id, c);
-                break;
-            }
-            if self.is_paused_for(&c) {
-                self.clients.insert(id, c);
+            if c.blocked.is_some() || c.close_after_reply || self.is_paused_for(&c) {
                 break;
             }
             let Some(argv) = c.pending.pop_front() else {
@@ -301,7 +298,6 @@ impl Server {
                     self.finish_client(c);
                     return;
                 }
-                self.clients.insert(id, c);
                 break;
             };
             dispatch::process_command(self, &mut c, argv);
@@ -309,9 +305,16 @@ impl Server {
                 self.finish_client(c);
                 return;
             }
-            self.clients.insert(id, c);
-            self.handle_ready_keys();
+            if !self.ready_keys.is_empty() {
+                self.clients.insert(id, c);
+                self.handle_ready_keys();
+                match self.clients.remove(&id) {
+                    Some(back) => c = back,
+                    None => return,
+                }
+            }
         }
+        self.clients.insert(id, c);
         self.to_flush.push(id);
     }
 
