@@ -10,7 +10,8 @@
 //! HRANDFIELD with a count covering the whole hash), so it matches Redis exactly;
 //! hashtable order depends on the hash function and differs, as allowed.
 //!
-//! Key creation goes through [`add_key`], which announces `new` as 7.0's `dbAdd` does.
+//! Key creation goes through [`add_key`] (`Ctx::set_key` announces `new` as 7.0's
+//! `dbAdd` does).
 
 use bytes::Bytes;
 use rand::Rng;
@@ -53,10 +54,9 @@ pub const COMMANDS: &[Command] = &[
 
 // ===== helpers shared with the set family =====
 
-/// `dbAdd`: store a new key and announce `new` (7.0's `NOTIFY_NEW`, emitted before the
-/// command's own event). The caller has checked the key is missing.
+/// `dbAdd`: store a new key (`Ctx::set_key` announces `new`). The caller has checked the
+/// key is missing.
 pub fn add_key(ctx: &mut Ctx<'_>, key: &Bytes, value: Value) {
-    ctx.notify('n', "new", key);
     ctx.set_key(key.clone(), value, false);
 }
 

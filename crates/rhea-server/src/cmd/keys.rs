@@ -241,6 +241,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> Reply {
         ctx.db().delete(dst);
     }
     let (entry, ttl) = ctx.db().take(src).expect("looked up above");
+    // `dbAdd` of the destination announces `new`.
+    ctx.notify('n', "new", dst);
     ctx.db().dict.insert(dst.clone(), entry);
     if let Some(when) = ttl {
         ctx.db().set_expire(dst, when);
@@ -290,6 +292,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     }
     // A copy is a new object: fresh access time, as `dupStringObject` & co. create it.
     let lru = ctx.srv.initial_lru();
+    ctx.srv.notify_keyspace('n', "new", newkey, dst_db, Some(&mut *ctx.client));
     ctx.srv.dbs[dst_db].dict.insert(newkey.clone(), Entry::new(value, lru));
     if let Some(when) = ttl {
         ctx.srv.dbs[dst_db].set_expire(newkey, when);
@@ -317,6 +320,7 @@ fn move_cmd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         return Reply::Int(0);
     }
     let (entry, ttl) = ctx.db().take(key).expect("looked up above");
+    ctx.srv.notify_keyspace('n', "new", key, dst_db, Some(&mut *ctx.client));
     ctx.srv.dbs[dst_db].dict.insert(key.clone(), entry);
     if let Some(when) = ttl {
         ctx.srv.dbs[dst_db].set_expire(key, when);

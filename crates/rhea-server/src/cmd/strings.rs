@@ -73,13 +73,7 @@ fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply, Reply> {
 /// overwritten key keeps the one its lookup just recorded — under LRU that is "now",
 /// as for a new object, and under LFU Redis carries the counter over (`dbSetValue`).
 fn store(ctx: &mut Ctx<'_>, key: &Bytes, value: Value, keep_ttl: bool) {
-    let idx = ctx.db_index();
-    let lru = match ctx.srv.dbs[idx].dict.get(&key[..]) {
-        Some(e) => e.lru,
-        None => ctx.srv.initial_lru(),
-    };
-    ctx.modified(key);
-    ctx.srv.dbs[idx].set(key.clone(), value, lru, keep_ttl);
+    ctx.set_key(key.clone(), value, keep_ttl);
 }
 
 /// The value under a key already looked up by this command, without touching its

@@ -93,8 +93,19 @@ impl<'a> Ctx<'a> {
 
     /// Store `value` under `key` (dropping the TTL unless `keep_ttl`), and signal the
     /// modification to WATCHers.
+    /// A new key is announced with the `new` event (7.0's `dbAdd`), before the command's
+    /// own event. Overwriting keeps the LFU counter, as `dbSetValue` does; under LRU the
+    /// key was just touched by the lookup, so a fresh clock is the same thing.
     pub fn set_key(&mut self, key: Bytes, value: Value, keep_ttl: bool) {
-        let lru = self.srv.initial_lru();
+        let idx = self.client.db;
+        let existing = self.srv.dbs[idx].dict.get(&key[..]).map(|e| e.lru);
+        let lru = match existing {
+            Some(old) if self.srv.settings.maxmemory_policy.is_lfu() => old,
+            _ => self.srv.initial_lru(),
+        };
+        if existing.is_none() {
+            self.notify('n', "new", &key);
+        }
         self.modified(&key);
         self.db().set(key, value, lru, keep_ttl);
     }
