@@ -111,3 +111,60 @@ def wait_port(port, timeout=10.0, host="127.0.0.1"):
         except OSError:
             time.sleep(0.02)
     return False
+
+
+def parse(buf, pos=0):
+    """Decode one RESP2/RESP3 reply from bytes: (value, next position). Status and error
+    texts become str, bulk and verbatim strings bytes, doubles float, maps flat lists."""
+    t = buf[pos:pos + 1]
+    eol = buf.index(b"\r\n", pos)
+    head = buf[pos + 1:eol]
+    nxt = eol + 2
+    if t in (b"+", b"-"):
+        return head.decode(), nxt
+    if t == b":":
+        return int(head), nxt
+    if t == b",":
+        return float(head), nxt
+    if t == b"#":
+        return head == b"t", nxt
+    if t == b"_":
+        return None, nxt
+    if t in (b"$", b"="):
+        n = int(head)
+        if n < 0:
+            return None, nxt
+        return buf[nxt:nxt + n], nxt + n + 2
+    if t in (b"*", b"~", b">"):
+        n = int(head)
+        if n < 0:
+            return None, nxt
+        out = []
+        for _ in range(n):
+            v, nxt = parse(buf, nxt)
+            out.append(v)
+        return out, nxt
+    if t == b"%":
+        out = []
+        for _ in range(2 * int(head)):
+            v, nxt = parse(buf, nxt)
+            out.append(v)
+        return out, nxt
+    raise ValueError(buf[pos:pos + 40])
+
+
+def value(conn, *args):
+    """Send a command and decode its reply."""
+    return parse(conn.call(*args))[0]
+
+
+def unknown(reply):
+    """Is this reply Redis's unknown (sub)command error?"""
+    return reply.startswith(b"-ERR unknown command") or reply.startswith(b"-ERR unknown subcommand")
+
+
+def hello3(pair):
+    """Switch both connections of a Pair to RESP3; the HELLO maps must match except for
+    the connection id, which differs between the servers."""
+    a, b = pair.both("HELLO", "3")
+    assert a.split(b"id\r\n")[0] == b.split(b"id\r\n")[0]

@@ -13,59 +13,12 @@ import time
 
 import pytest
 
-from resp import RawConn, encode
+from resp import RawConn, encode, hello3, parse, value
 
 LONG = "L" * 80
 ENCODINGS = ["listpack", "skiplist"]
 
 # ===== helpers =====
-
-
-def parse(buf, pos=0):
-    """Decode one RESP2/RESP3 reply from bytes: (value, next position)."""
-    t = buf[pos:pos + 1]
-    eol = buf.index(b"\r\n", pos)
-    head = buf[pos + 1:eol]
-    nxt = eol + 2
-    if t in (b"+", b"-"):
-        return head.decode(), nxt
-    if t == b":":
-        return int(head), nxt
-    if t == b",":
-        return float(head), nxt
-    if t == b"_":
-        return None, nxt
-    if t == b"$":
-        n = int(head)
-        if n < 0:
-            return None, nxt
-        return buf[nxt:nxt + n], nxt + n + 2
-    if t in (b"*", b"~", b">"):
-        n = int(head)
-        if n < 0:
-            return None, nxt
-        out = []
-        for _ in range(n):
-            v, nxt = parse(buf, nxt)
-            out.append(v)
-        return out, nxt
-    if t == b"%":
-        out = []
-        for _ in range(2 * int(head)):
-            v, nxt = parse(buf, nxt)
-            out.append(v)
-        return out, nxt
-    raise ValueError(buf[pos:pos + 40])
-
-
-def value(conn, *args):
-    return parse(conn.call(*args))[0]
-
-
-def hello3(pair):
-    # The HELLO map carries the connection id, which differs between the servers.
-    a, b = pair.both("HELLO", "3")
-    assert a.split(b"id\r\n")[0] == b.split(b"id\r\n")[0]
 
 
 def zmake(pair, key, *pairs, enc="listpack"):
