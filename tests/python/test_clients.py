@@ -172,3 +172,15 @@ def test_new_key_events_across_families(rhea_server, redis_server):
         sub.close()
     assert outs[0] == outs[1]
     assert any(b"__keyevent@0__:new" in e for e in outs[0])
+
+
+def test_config_set_listener_params_refused_not_ignored(rhea_server):
+    c = RawConn(rhea_server.port)
+    before = c.call("CONFIG", "GET", "port")
+    r = c.call("CONFIG", "SET", "port", "1", "hz", "20")
+    assert r.startswith(b"-ERR CONFIG SET failed (possibly related to argument 'port') - ")
+    assert c.call("CONFIG", "GET", "port") == before
+    assert c.call("CONFIG", "GET", "hz") == b"*2\r\n$2\r\nhz\r\n$2\r\n10\r\n", "all or nothing"
+    assert c.call("CONFIG", "SET", "hz", "20") == b"+OK\r\n"
+    assert c.call("CONFIG", "SET", "hz", "10") == b"+OK\r\n"
+    c.close()

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 use rhea_resp::Reply;
 
-use crate::config::SetContext;
+use crate::config::{SetContext, set_failed_error};
 use crate::engine::ctx::Ctx;
 use crate::engine::table::{Command, flags::*};
 
@@ -47,6 +47,10 @@ const SUBCOMMANDS: &[Command] = &[
 
 pub const COMMANDS: &[Command] = &[Command::container("config", -2, &["slow"], SUBCOMMANDS)];
 
+/// Mutable in Redis, but applying them needs the listeners rebuilt, which the engine
+/// cannot do yet.
+const NOT_APPLIED_AT_RUNTIME: &[&str] = &["port", "bind", "unixsocket", "unixsocketperm"];
+
 fn config_get(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let patterns: Vec<&[u8]> = args[2..].iter().map(|a| &a[..]).collect();
     let pairs = ctx.srv.loaded.config.get(&patterns);
@@ -64,8 +68,18 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     }
     let pairs: Vec<(&[u8], &[u8])> = args[2..].chunks(2).map(|p| (&p[0][..], &p[1][..])).collect();
     let set_ctx = SetContext { client_is_local: ctx.client.is_local, loading: false };
+    let before = ctx.srv.loaded.config.clone();
     match ctx.srv.loaded.config.set_with(&pairs, &set_ctx) {
         Ok(changed) => {
+            // Like a failing apply hook in Redis: restore everything and name the
+            // parameter, rather than accept a value that would silently not take effect.
+            if let Some(name) = changed.iter().find(|n| NOT_APPLIED_AT_RUNTIME.contains(n)) {
+                ctx.srv.loaded.config = before;
+                return Reply::Error(set_failed_error(
+                    name,
+                    "changing listeners at runtime is not supported by Rhea yet",
+                ));
+            }
             ctx.srv.apply_config(&changed);
             Reply::ok()
         }
