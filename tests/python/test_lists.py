@@ -793,9 +793,6 @@ def test_reblocked_client_keeps_its_place(pair, rhea_server, redis_server):
     on_both(rhea_server, redis_server, scenario)
 
 
-@pytest.mark.xfail(reason="engine: a retried command scans its keys in argument order; 7.0 "
-                          "serves from the key signalled ready first (handle_ready_keys does "
-                          "not pass the ready key to the command)", strict=True)
 def test_served_from_first_ready_key(pair, rhea_server, redis_server):
     def scenario(port):
         c, p = conns(port, 2)

@@ -75,7 +75,7 @@ fn bpop(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> Reply {
     let deadline = tri!(deadline(ctx, &args[args.len() - 1]));
     let keys = &args[1..args.len() - 1];
     let retry = is_retry(ctx);
-    for key in keys {
+    for key in &ctx.ready_first(keys) {
         let l = match list_mut(ctx, key) {
             Ok(Some(l)) => l,
             Ok(None) => continue,
@@ -96,7 +96,8 @@ pub fn blmpop(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let deadline = tri!(deadline(ctx, &args[1]));
     let keys = &args[m.first_key..m.first_key + m.numkeys];
     let retry = is_retry(ctx);
-    if let Some(r) = mpop_generic(ctx, keys, m.end, m.count, retry) {
+    let order = ctx.ready_first(keys);
+    if let Some(r) = mpop_generic(ctx, &order, m.end, m.count, retry) {
         return r;
     }
     block_or_deny(ctx, keys, deadline, Reply::NullArray, args)

@@ -200,7 +200,8 @@ fn bzpop_generic(
     deadline: Option<i64>,
 ) -> Reply {
     let retry = ctx.srv.retry_deadline.is_some();
-    if let Some(r) = zpop(ctx, keys, end, count, shape, retry) {
+    let order = ctx.ready_first(keys);
+    if let Some(r) = zpop(ctx, &order, end, count, shape, retry) {
         return r;
     }
     if ctx.in_multi() {

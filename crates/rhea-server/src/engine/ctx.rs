@@ -199,6 +199,20 @@ impl<'a> Ctx<'a> {
         Reply::Raw(Bytes::new())
     }
 
+    /// The order in which a blocking command tries `keys`: argument order, except that a
+    /// retry starts with the key that became ready, as 7.0 serves a blocked client from
+    /// the key that was signalled (`serveClientsBlockedOnKey`).
+    pub fn ready_first(&self, keys: &[Bytes]) -> Vec<Bytes> {
+        let mut order = keys.to_vec();
+        if let Some(k) = &self.srv.retry_key
+            && let Some(pos) = order.iter().position(|x| x == k)
+        {
+            let first = order.remove(pos);
+            order.insert(0, first);
+        }
+        order
+    }
+
     /// Send a reply to any client, the running one included.
     pub fn send_to(&mut self, id: ClientId, r: &Reply) {
         if id == self.client.id {

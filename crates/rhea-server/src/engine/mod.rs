@@ -115,6 +115,8 @@ pub struct Server {
     ready_set: HashSet<(usize, Bytes)>,
     /// A blocked command being retried keeps its original deadline if it blocks again.
     pub retry_deadline: Option<Option<i64>>,
+    /// The key whose readiness triggered the current retry (7.0 serves from it first).
+    pub retry_key: Option<Bytes>,
     /// Clients to resume (unblocked or unpaused) once the current event is handled.
     resume: Vec<ClientId>,
     pub monitors: Vec<ClientId>,
@@ -160,6 +162,7 @@ impl Server {
             ready_keys: VecDeque::new(),
             ready_set: HashSet::new(),
             retry_deadline: None,
+            retry_key: None,
             resume: Vec::new(),
             monitors: Vec::new(),
             stats: Stats::default(),
@@ -458,9 +461,11 @@ impl Server {
                 // blocks again keeps its place in every key's queue (7.0 never dequeues
                 // a client it cannot serve).
                 self.retry_deadline = Some(b.deadline_ms);
+                self.retry_key = Some(k.1.clone());
                 self.cmd_time_ms = unix_ms();
                 let reply = dispatch::run_handler(self, &mut c, b.cmd, &b.argv);
                 self.retry_deadline = None;
+                self.retry_key = None;
                 if c.blocked.is_none() {
                     self.unregister_blocked(id, &b);
                     c.reply(&reply);
