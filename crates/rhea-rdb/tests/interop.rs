@@ -1,0 +1,282 @@
+//! Interoperability with the real Redis 7.0.15 programs:
+//! real `SAVE` → our reader; our writer → real `redis-server` and `redis-check-rdb`.
+//! The same dataset is compared through ordinary commands, OBJECT ENCODING and
+//! DEBUG DIGEST.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use rhea_rdb::{Error, Event, WriteOptions, load, parse, write_dbs};
+
+/// Far-future expiry so nothing expires during the test (2100-01-01).
+const EXP: i64 = 4_102_444_800_000;
+
+fn c(args: &[&[u8]]) -> Vec<Vec<u8>> {
+    args.iter().map(|a| a.to_vec()).collect()
+}
+
+fn s(v: impl ToString) -> Vec<u8> {
+    v.to_string().into_bytes()
+}
+
+/// Commands that create every type in small and large encodings, with and without
+/// expiry, across several dbs.
+fn dataset() -> Vec<Vec<Vec<u8>>> {
+    let mut cmds = Vec::new();
+    for db in [0u32, 3, 15] {
+        cmds.push(c(&[b"SELECT", &s(db)]));
+        let p = |k: &str| format!("{k}:{db}").into_bytes();
+        // strings
+        cmds.push(c(&[b"SET", &p("s:int"), b"12345"]));
+        cmds.push(c(&[b"SET", &p("s:neg"), b"-2"]));
+        cmds.push(c(&[b"SET", &p("s:i32"), b"2000000000"]));
+        cmds.push(c(&[b"SET", &p("s:i64"), b"123456789012"]));
+        cmds.push(c(&[b"SET", &p("s:lead0"), b"007"]));
+        cmds.push(c(&[b"SET", &p("s:small"), b"hello"]));
+        cmds.push(c(&[b"SET", &p("s:empty"), b""]));
+        cmds.push(c(&[b"SET", &p("s:bin"), &(0..=255u8).collect::<Vec<_>>()]));
+        cmds.push(c(&[b"SET", &p("s:lzf"), &b"abcabcabc".repeat(300)]));
+        cmds.push(c(&[
+            b"SET",
+            &p("s:random"),
+            &(0..500u32).map(|i| (i * 7919 % 251) as u8).collect::<Vec<_>>(),
+        ]));
+        cmds.push(c(&[b"SET", &p("s:exp"), b"temp"]));
+        cmds.push(c(&[b"PEXPIREAT", &p("s:exp"), &s(EXP)]));
+        // lists
+        cmds.push(c(&[
+            b"RPUSH",
+            &p("l:small"),
+            b"a",
+            b"1",
+            b"-5",
+            b"300",
+            b"",
+            b"9223372036854775807",
+        ]));
+        let mut big = c(&[b"RPUSH", &p("l:big")]);
+        for i in 0..3000 {
+            big.push(if i % 3 == 0 {
+                s(i)
+            } else {
+                format!("element-{i}-{}", "x".repeat(i % 50)).into_bytes()
+            });
+        }
+        cmds.push(big);
+        cmds.push(c(&[b"RPUSH", &p("l:huge-elem"), b"x", &b"y".repeat(20000), b"z"]));
+        cmds.push(c(&[b"PEXPIREAT", &p("l:big"), &s(EXP + 1)]));
+        // sets
+        cmds.push(c(&[b"SADD", &p("set:int16"), b"1", b"2", b"3", b"-7"]));
+        cmds.push(c(&[b"SADD", &p("set:int64"), b"1", b"70000", b"-1099511627776"]));
+        cmds.push(c(&[b"SADD", &p("set:str"), b"a", b"b", b"1", b"longer member"]));
+        let mut bigset = c(&[b"SADD", &p("set:bigint")]);
+        bigset.extend((0..1000).map(|i| s(i * 3)));
+        cmds.push(bigset);
+        cmds.push(c(&[b"PEXPIREAT", &p("set:int16"), &s(EXP + 2)]));
+        // hashes
+        cmds.push(c(&[
+            b"HSET",
+            &p("h:small"),
+            b"f1",
+            b"v1",
+            b"n",
+            b"42",
+            b"neg",
+            b"-300",
+            b"e",
+            b"",
+        ]));
+        cmds.push(c(&[b"HSET", &p("h:longval"), b"f", &b"v".repeat(100)]));
+        let mut bighash = c(&[b"HSET", &p("h:big")]);
+        for i in 0..300 {
+            bighash.push(format!("field{i}").into_bytes());
+            bighash.push(s(i * 11));
+        }
+        cmds.push(bighash);
+        cmds.push(c(&[b"PEXPIREAT", &p("h:big"), &s(EXP + 3)]));
+        // sorted sets
+        cmds.push(c(&[
+            b"ZADD",
+            &p("z:small"),
+            b"1",
+            b"one",
+            b"2.5",
+            b"twohalf",
+            b"-inf",
+            b"minf",
+            b"inf",
+            b"pinf",
+            b"1e20",
+            b"big",
+            b"-3",
+            b"neg",
+            b"0.1",
+            b"tenth",
+            b"4503599627370497",
+            b"past52",
+        ]));
+        cmds.push(c(&[b"ZADD", &p("z:longmember"), b"1", &b"m".repeat(100)]));
+        let mut bigz = c(&[b"ZADD", &p("z:big")]);
+        for i in 0..500 {
+            bigz.push(format!("{}", (i as f64) * 1.25 - 100.0).into_bytes());
+            bigz.push(format!("member-{i}").into_bytes());
+        }
+        cmds.push(bigz);
+        cmds.push(c(&[b"PEXPIREAT", &p("z:small"), &s(EXP + 4)]));
+    }
+    cmds.push(c(&[b"SELECT", b"0"]));
+    cmds
+}
+
+fn check_rdb(path: &std::path::Path) {
+    let out =
+        Command::new("redis-check-rdb").arg(path).output().expect("redis-check-rdb installed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "redis-check-rdb failed:\n{text}");
+    assert!(text.contains("RDB looks OK!"), "{text}");
+}
+
+fn digest(conn: &mut Conn) -> Vec<u8> {
+    conn.cmd(&[b"DEBUG", b"DIGEST"]).bytes()
+}
+
+#[test]
+fn real_save_reads_back_and_our_write_loads_in_real_redis() {
+    let dir_a = tempfile::tempdir().unwrap();
+    let a = RealRedis::start(dir_a.path(), "dump.rdb", &["--maxmemory-policy", "allkeys-lru"]);
+    let mut ca = a.conn();
+    ca.pipeline(&dataset());
+    let want = server_model(&mut ca);
+    let want_digest = digest(&mut ca);
+    ca.cmd(&[b"SAVE"]);
+    let data = std::fs::read(dir_a.path().join("dump.rdb")).unwrap();
+
+    // Real → ours: same content, same encodings, every key carries LRU idle time.
+    let loaded = load(&data, &real_opts(), 16, None).unwrap();
+    assert_models_eq(&dbs_model(&loaded.dbs), &want);
+    assert!(loaded.aux.iter().any(|(k, v)| &k[..] == b"redis-ver" && &v[..] == b"7.0.15"));
+    let mut idle = 0;
+    parse(&data, &real_opts(), |ev| {
+        if let Event::Key(k) = ev {
+            assert!(k.idle_s.is_some(), "LRU policy writes F8 for every key");
+            idle += 1;
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(idle, loaded.keys_loaded);
+    let report = rhea_rdb::check(&data);
+    assert!(report.ok(), "{:?}", report.error);
+    assert_eq!(report.total_keys(), loaded.keys_loaded);
+
+    // Ours → real, with and without compression / checksum.
+    for (compression, checksum) in [(true, true), (false, false)] {
+        let dir_b = tempfile::tempdir().unwrap();
+        let path = dir_b.path().join("ours.rdb");
+        let opts = WriteOptions {
+            compression,
+            checksum,
+            ctime: 1_700_000_000,
+            used_mem: 1 << 20,
+            repl: None,
+        };
+        write_dbs(std::fs::File::create(&path).unwrap(), &loaded.dbs, &opts).unwrap();
+        check_rdb(&path);
+        let ours = std::fs::read(&path).unwrap();
+        assert!(rhea_rdb::check(&ours).ok());
+        let b = RealRedis::start(dir_b.path(), "ours.rdb", &[]);
+        let mut cb = b.conn();
+        assert_models_eq(&server_model(&mut cb), &want);
+        assert_eq!(digest(&mut cb), want_digest, "DEBUG DIGEST after loading our file");
+        // Real Redis re-saves what it loaded from our file; that reads back the same.
+        if compression && checksum {
+            cb.cmd(&[b"SAVE"]);
+            let resaved = load(&std::fs::read(&path).unwrap(), &real_opts(), 16, None).unwrap();
+            assert_models_eq(&dbs_model(&resaved.dbs), &want);
+        }
+    }
+}
+
+#[test]
+fn repl_aux_fields_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dump.rdb");
+    let mut dbs: Vec<rhea_keyspace::Db> = (0..16).map(|_| rhea_keyspace::Db::new()).collect();
+    dbs[2].set("k".into(), rhea_keyspace::Value::string("v"), 0, false);
+    let opts = WriteOptions {
+        repl: Some(rhea_rdb::ReplAux { stream_db: 2, repl_id: "a".repeat(40), offset: 12345 }),
+        ..WriteOptions::default()
+    };
+    write_dbs(std::fs::File::create(&path).unwrap(), &dbs, &opts).unwrap();
+    check_rdb(&path);
+    let loaded = load(&std::fs::read(&path).unwrap(), &real_opts(), 16, None).unwrap();
+    let aux: Vec<(String, String)> = loaded
+        .aux
+        .iter()
+        .map(|(k, v)| (String::from_utf8_lossy(k).into(), String::from_utf8_lossy(v).into()))
+        .collect();
+    let keys: Vec<&str> = aux.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "redis-ver",
+            "redis-bits",
+            "ctime",
+            "used-mem",
+            "repl-stream-db",
+            "repl-id",
+            "repl-offset",
+            "aof-base"
+        ]
+    );
+    assert_eq!(aux[6].1, "12345");
+    let r = RealRedis::start(dir.path(), "dump.rdb", &[]);
+    let mut conn = r.conn();
+    conn.cmd(&[b"SELECT", b"2"]);
+    assert_eq!(conn.cmd(&[b"GET", b"k"]).bytes(), b"v");
+}
+
+#[test]
+fn real_lfu_and_streams_and_functions() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = RealRedis::start(dir.path(), "dump.rdb", &["--maxmemory-policy", "allkeys-lfu"]);
+    let mut conn = r.conn();
+    conn.cmd(&[b"SET", b"a", b"1"]);
+    for _ in 0..20 {
+        conn.cmd(&[b"GET", b"a"]);
+    }
+    conn.cmd(&[
+        b"FUNCTION",
+        b"LOAD",
+        b"#!lua name=mylib\nredis.register_function('f', function() return 1 end)",
+    ]);
+    conn.cmd(&[b"SAVE"]);
+    let data = std::fs::read(dir.path().join("dump.rdb")).unwrap();
+    let mut freq = None;
+    let mut functions = 0;
+    parse(&data, &real_opts(), |ev| {
+        match ev {
+            Event::Key(k) => freq = k.lfu_freq,
+            Event::Function(code) => {
+                assert!(code.starts_with(b"#!lua name=mylib"));
+                functions += 1;
+            }
+            _ => {}
+        }
+        Ok(())
+    })
+    .unwrap();
+    assert!(freq.is_some_and(|f| f > 0), "LFU policy writes F9");
+    assert_eq!(functions, 1);
+
+    conn.cmd(&[b"XADD", b"stream", b"*", b"f", b"v"]);
+    conn.cmd(&[b"SAVE"]);
+    let data = std::fs::read(dir.path().join("dump.rdb")).unwrap();
+    match load(&data, &real_opts(), 16, None) {
+        Err(Error::Unsupported { what, .. }) => assert!(what.contains("type 19"), "{what}"),
+        other => panic!("expected Unsupported, got {:?}", other.map(|l| l.keys_loaded)),
+    }
+    assert!(!rhea_rdb::check(&data).ok());
+}
