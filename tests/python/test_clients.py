@@ -184,3 +184,29 @@ def test_config_set_listener_params_refused_not_ignored(rhea_server):
     assert c.call("CONFIG", "SET", "hz", "20") == b"+OK\r\n"
     assert c.call("CONFIG", "SET", "hz", "10") == b"+OK\r\n"
     c.close()
+
+
+def test_resp3_client_sees_its_own_expired_event():
+    from servers import start_redis, start_rhea
+    servers = [start_rhea("--enable-debug-command", "yes"),
+               start_redis("--enable-debug-command", "yes")]
+    outs = []
+    try:
+        for srv in servers:
+            c = RawConn(srv.port)
+            # Only the lazy expiry inside GET may remove the key.
+            assert c.call("DEBUG", "SET-ACTIVE-EXPIRE", "0") == b"+OK\r\n"
+            c.call("CONFIG", "SET", "notify-keyspace-events", "Ex")
+            c.call("HELLO", "3")
+            c.call("SUBSCRIBE", "__keyevent@0__:expired")
+            c.call("SET", "soon", "v", "PX", "20")
+            time.sleep(0.1)
+            # The expiry announces the key to this very client before GET's reply.
+            c.send_raw(b"*2\r\n$3\r\nGET\r\n$4\r\nsoon\r\n")
+            outs.append([c.read_reply(), c.read_reply()])
+            c.close()
+    finally:
+        for srv in servers:
+            srv.cleanup()
+    assert outs[0] == outs[1]
+    assert outs[0][0].startswith(b">3\r\n$7\r\nmessage\r\n")

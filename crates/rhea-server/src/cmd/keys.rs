@@ -82,7 +82,7 @@ pub enum Read {
 /// command's own events (`keymiss`, `set`, `del`, …).
 fn settle_expired(ctx: &mut Ctx<'_>) {
     if ctx.srv.dbs.iter().any(|db| !db.expired_log.is_empty()) {
-        ctx.srv.collect_expired();
+        ctx.srv.collect_expired(Some(&mut *ctx.client));
     }
 }
 

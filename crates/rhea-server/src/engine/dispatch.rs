@@ -130,7 +130,7 @@ pub fn call(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Byt
     if !srv.monitors.is_empty() && !cmd.has(flags::SKIP_MONITOR) && !cmd.has(flags::ADMIN) {
         feed_monitors(srv, c, argv);
     }
-    srv.collect_expired();
+    srv.collect_expired(Some(c));
     reply
 }
 
@@ -146,7 +146,7 @@ pub fn run_handler(
         let mut ctx = Ctx { srv, client: c, cmd };
         (cmd.handler)(&mut ctx, argv)
     };
-    srv.collect_expired();
+    srv.collect_expired(Some(c));
     reply
 }
 

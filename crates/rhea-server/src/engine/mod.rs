@@ -643,18 +643,19 @@ impl Server {
             }
         }
         let _ = expired_total;
-        self.collect_expired();
+        self.collect_expired(None);
     }
 
-    /// Count and announce keys removed by expiry (lazy or active).
-    pub fn collect_expired(&mut self) {
+    /// Count and announce keys removed by expiry (lazy or active). `running` is the client
+    /// executing a command, if any: it is outside the client map but may be subscribed.
+    pub fn collect_expired(&mut self, mut running: Option<&mut Client>) {
         for db in 0..self.dbs.len() {
             if self.dbs[db].expired_log.is_empty() {
                 continue;
             }
             for key in std::mem::take(&mut self.dbs[db].expired_log) {
                 self.stats.expired_keys += 1;
-                self.notify_keyspace('x', "expired", &key, db, None);
+                self.notify_keyspace('x', "expired", &key, db, running.as_deref_mut());
             }
         }
     }
