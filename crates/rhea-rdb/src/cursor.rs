@@ -137,7 +137,7 @@ impl<'a> Cursor<'a> {
             Len::Enc(3) => {
                 let clen = self.length()?;
                 let ulen = self.length()?;
-                if ulen > clen.saturating_mul(LZF_MAX_RATIO) + 8 {
+                if ulen > clen.saturating_mul(LZF_MAX_RATIO).saturating_add(8) {
                     return Err(self.corrupt_at(at, "LZF uncompressed length is impossible"));
                 }
                 let data = self.take(clen)?;
