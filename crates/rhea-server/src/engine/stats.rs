@@ -26,7 +26,7 @@ pub struct Stats {
     pub total_error_replies: u64,
     pub blocked_clients: u64,
     pub errors: HashMap<String, u64>,
-    pub commands: HashMap<&'static str, CommandStats>,
+    pub commands: HashMap<&'static str, CommandStats, ahash::RandomState>,
     /// Samples of (time, commands processed) for instantaneous_ops_per_sec.
     ops_samples: VecDeque<(Instant, u64)>,
     pub instantaneous_ops: u64,

@@ -7,6 +7,8 @@
 
 use std::collections::HashMap;
 
+use ahash::RandomState;
+
 use bytes::Bytes;
 use rhea_resp::Reply;
 
@@ -135,7 +137,7 @@ fn no_handler(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
 
 /// Lookup table over every family's commands.
 pub struct CommandTable {
-    by_name: HashMap<&'static str, &'static Command>,
+    by_name: HashMap<&'static str, &'static Command, RandomState>,
     /// Registration order, for COMMAND / COMMAND LIST.
     pub all: Vec<&'static Command>,
 }
@@ -150,7 +152,7 @@ pub enum Lookup {
 
 impl CommandTable {
     pub fn new(families: &[&'static [Command]]) -> CommandTable {
-        let mut by_name = HashMap::new();
+        let mut by_name = HashMap::default();
         let mut all = Vec::new();
         for fam in families {
             for c in fam.iter() {
@@ -168,15 +170,17 @@ impl CommandTable {
 
     /// Resolve the command (and subcommand) named by `args`, like `lookupCommand`.
     pub fn lookup(&self, args: &[Bytes]) -> Lookup {
-        let name = lower(&args[0]);
-        let Some(cmd) = self.by_name.get(name.as_str()).copied() else {
+        let mut buf = [0u8; 32];
+        let Some(cmd) = lower_in(&args[0], &mut buf).and_then(|n| self.by_name.get(n).copied())
+        else {
             return Lookup::Unknown;
         };
         if cmd.subcommands.is_empty() || args.len() < 2 {
             return Lookup::Found(cmd);
         }
-        let sub = lower(&args[1]);
-        match cmd.subcommands.iter().find(|s| s.short_name() == sub) {
+        let mut buf = [0u8; 32];
+        let sub = lower_in(&args[1], &mut buf);
+        match cmd.subcommands.iter().find(|s| Some(s.short_name()) == sub) {
             Some(s) => Lookup::Found(s),
             None => Lookup::UnknownSub(cmd),
         }
@@ -189,6 +193,16 @@ impl CommandTable {
     pub fn is_empty(&self) -> bool {
         self.all.is_empty()
     }
+}
+
+/// Lower-case a command name into `buf` without allocating. Names longer than any
+/// command, or not UTF-8, can match nothing and give `None`.
+fn lower_in<'b>(name: &[u8], buf: &'b mut [u8; 32]) -> Option<&'b str> {
+    let out = buf.get_mut(..name.len())?;
+    for (o, c) in out.iter_mut().zip(name) {
+        *o = c.to_ascii_lowercase();
+    }
+    std::str::from_utf8(out).ok()
 }
 
 /// ASCII lower-casing of a command name (lossy for non-UTF-8, which never matches).
