@@ -7,79 +7,140 @@
 //!          distance = (o + 1), may overlap the bytes being produced
 //! ```
 //!
-//! The compressor follows liblzf's choices where they are visible in the output (a
-//! reference never points at input offset 0, and a match stops two bytes short of the
-//! end), so `100 × 'a'` gives the same bytes as Redis. Other inputs may differ from
-//! liblzf in which matches are found; any output here decodes with liblzf's `lzf_d`.
+//! The compressor reproduces liblzf's match search as Redis builds it, so its output is
+//! byte-identical to Redis's (tested against real `SAVE` output). One residual
+//! difference: liblzf leaves its hash table uninitialised, so Redis may rarely find a
+//! match through a stale slot that a zeroed table does not; both outputs are valid.
 
-const HASH_LOG: u32 = 14;
+const HASH_LOG: u32 = 16;
 const MAX_LIT: usize = 32;
 const MAX_OFF: usize = 1 << 13;
 const MAX_REF: usize = (1 << 8) + (1 << 3);
 
-fn hash3(b: &[u8]) -> usize {
-    let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-    (v.wrapping_mul(2_654_435_761) >> (32 - HASH_LOG)) as usize
+/// liblzf's "very fast" slot function over the rolling 32-bit history `h`.
+fn slot(h: u32) -> usize {
+    ((h >> (24 - HASH_LOG)).wrapping_sub(h.wrapping_mul(5)) & ((1 << HASH_LOG) - 1)) as usize
 }
 
-fn flush_literals(out: &mut Vec<u8>, lits: &[u8]) {
-    for chunk in lits.chunks(MAX_LIT) {
-        out.push((chunk.len() - 1) as u8);
-        out.extend_from_slice(chunk);
-    }
-}
-
-/// Compress `input`; `None` if the result would be longer than `max_out` bytes (Redis
+/// Compress `input` into at most `out_len` bytes, or `None` if it does not fit (Redis
 /// passes `len - 4`, so compression must save at least four bytes) or input is empty.
-pub fn compress(input: &[u8], max_out: usize) -> Option<Vec<u8>> {
+///
+/// Mirrors liblzf's `lzf_compress` as Redis builds it (16-bit hash, "very fast" mode:
+/// the two positions before a match's end are re-hashed), including its conservative
+/// output-space checks, so the bytes equal Redis's for the same input.
+pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     let n = input.len();
     if n == 0 {
         return None;
     }
+    // `table[slot]` holds a position + 1; 0 is "empty" (liblzf: `ref > in_data`).
     let mut table = vec![0usize; 1 << HASH_LOG];
-    let mut out = Vec::with_capacity(n.min(max_out) + 8);
-    let mut lit_start = 0;
-    let mut ip = 0;
+    let mut out = vec![0u8; out_len + 4];
+    let mut op = 1; // byte 0 is the first literal run's control byte
+    let mut lit = 0usize;
+    let mut ip = 0usize;
+    let byte = |i: usize| u32::from(input[i]);
+    let mut hval = if n >= 2 { (byte(0) << 8) | byte(1) } else { 0 };
     while ip + 2 < n {
-        let h = hash3(&input[ip..]);
-        let cand = table[h];
-        table[h] = ip;
-        // Position 0 is never a reference (liblzf's `ref > in_data`).
-        if cand > 0 && ip - cand - 1 < MAX_OFF && input[cand..cand + 3] == input[ip..ip + 3] {
+        hval = (hval << 8) | byte(ip + 2);
+        let s = slot(hval);
+        let r = table[s];
+        table[s] = ip + 1;
+        let matched = r > 1 && {
+            let r = r - 1;
+            ip - r - 1 < MAX_OFF && input[r..r + 3] == input[ip..ip + 3]
+        };
+        if matched {
+            let r = r - 1;
+            let off = ip - r - 1;
             let maxlen = (n - ip - 2).min(MAX_REF);
-            let mut len = 2;
-            loop {
-                len += 1;
-                if len >= maxlen || input[cand + len] != input[ip + len] {
-                    break;
-                }
-            }
-            flush_literals(&mut out, &input[lit_start..ip]);
-            let off = ip - cand - 1;
-            let l = len - 2;
-            if l < 7 {
-                out.push(((l << 5) | (off >> 8)) as u8);
-            } else {
-                out.push(((7 << 5) | (off >> 8)) as u8);
-                out.push((l - 7) as u8);
-            }
-            out.push((off & 0xff) as u8);
-            ip += len;
-            lit_start = ip;
-            if out.len() > max_out {
+            if op + 4 >= out_len && op - usize::from(lit == 0) + 4 >= out_len {
                 return None;
             }
-            for p in [ip.saturating_sub(2), ip.saturating_sub(1)] {
-                if p > 0 && p + 2 < n {
-                    table[hash3(&input[p..])] = p;
+            if lit > 0 {
+                out[op - lit - 1] = (lit - 1) as u8;
+            } else {
+                op -= 1;
+            }
+            let mut len = 2;
+            let mut done = false;
+            if maxlen > 16 {
+                for _ in 0..16 {
+                    len += 1;
+                    if input[r + len] != input[ip + len] {
+                        done = true;
+                        break;
+                    }
                 }
             }
-        } else {
+            if !done {
+                loop {
+                    len += 1;
+                    if !(len < maxlen && input[r + len] == input[ip + len]) {
+                        break;
+                    }
+                }
+            }
+            let l = len - 2;
             ip += 1;
+            if l < 7 {
+                out[op] = ((off >> 8) + (l << 5)) as u8;
+                op += 1;
+            } else {
+                out[op] = ((off >> 8) + (7 << 5)) as u8;
+                out[op + 1] = (l - 7) as u8;
+                op += 2;
+            }
+            out[op] = (off & 0xff) as u8;
+            op += 2; // the reference's last byte, then the next run's control byte
+            lit = 0;
+            ip += l + 1;
+            if ip + 2 >= n {
+                break;
+            }
+            ip -= 2;
+            hval = (byte(ip) << 8) | byte(ip + 1);
+            for _ in 0..2 {
+                hval = (hval << 8) | byte(ip + 2);
+                table[slot(hval)] = ip + 1;
+                ip += 1;
+            }
+        } else {
+            if op >= out_len {
+                return None;
+            }
+            out[op] = input[ip];
+            op += 1;
+            ip += 1;
+            lit += 1;
+            if lit == MAX_LIT {
+                out[op - lit - 1] = (lit - 1) as u8;
+                lit = 0;
+                op += 1;
+            }
         }
     }
-    flush_literals(&mut out, &input[lit_start..]);
-    (out.len() <= max_out).then_some(out)
+    if op + 3 > out_len {
+        return None;
+    }
+    while ip < n {
+        out[op] = input[ip];
+        op += 1;
+        ip += 1;
+        lit += 1;
+        if lit == MAX_LIT {
+            out[op - lit - 1] = (lit - 1) as u8;
+            lit = 0;
+            op += 1;
+        }
+    }
+    if lit > 0 {
+        out[op - lit - 1] = (lit - 1) as u8;
+    } else {
+        op -= 1;
+    }
+    out.truncate(op);
+    Some(out)
 }
 
 /// Decompress `input`, which must expand to exactly `out_len` bytes. Never panics and

@@ -263,13 +263,15 @@ fn push_score(lp: &mut ListpackWriter, s: f64) {
     }
 }
 
-/// Split list elements into listpack nodes of at most 8 KB (at least one element each).
+/// Split list elements into listpack nodes of at most 8 KB (at least one element each),
+/// exactly as a sequence of RPUSHes fills quicklist nodes in Redis 7.0.
 pub fn pack_list<'a>(items: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> {
     let mut nodes = Vec::new();
     let mut lp = ListpackWriter::new();
     for it in items {
-        // An element needs at most its length plus 11 bytes of header and backlen.
-        if lp.count() > 0 && lp.blob_len() + it.len() + 11 > QUICKLIST_NODE_BYTES {
+        // Redis's `_quicklistNodeAllowInsert`: current bytes + element length + an
+        // 8-byte overhead estimate must stay within the limit.
+        if lp.count() > 0 && lp.blob_len() + it.len() + 8 > QUICKLIST_NODE_BYTES {
             nodes.push(std::mem::take(&mut lp).finish());
         }
         lp.push(it);

@@ -280,3 +280,61 @@ fn real_lfu_and_streams_and_functions() {
     }
     assert!(!rhea_rdb::check(&data).ok());
 }
+
+/// For values whose layout does not depend on hash-table order (strings, lists,
+/// listpacks, intsets, one key per db), our file is byte-for-byte what `SAVE` writes.
+#[test]
+fn byte_identical_to_real_save_for_ordered_encodings() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = RealRedis::start(dir.path(), "dump.rdb", &[]);
+    let mut conn = r.conn();
+    let lzf_text = "The quick brown fox jumps over the lazy dog. ".repeat(40);
+    let mixed: Vec<u8> =
+        (0..3000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8 % 7 + b'a').collect();
+    let mut cmds: Vec<Vec<Vec<u8>>> = vec![
+        c(&[b"SET", b"int", b"12345"]),
+        c(&[b"SET", b"lzf", lzf_text.as_bytes()]),
+        c(&[b"SET", b"mixed", &mixed]),
+        c(&[b"RPUSH", b"list", b"a", b"1", b"-5", b"300", lzf_text.as_bytes()]),
+        c(&[b"SADD", b"iset", b"1", b"2", b"70000", b"-5"]),
+        c(&[b"HSET", b"hash", b"f", b"v", b"n", b"-7000", b"long", lzf_text[..60].as_bytes()]),
+        c(&[
+            b"ZADD", b"zset", b"1", b"a", b"2.5", b"b", b"-inf", b"c", b"1e100", b"d", b"0.1", b"e",
+        ]),
+        c(&[b"PEXPIREAT", b"zset", &s(EXP)]),
+    ];
+    let mut big = c(&[b"RPUSH", b"biglist"]);
+    big.extend((0..5000).map(|i| format!("item-{i}").into_bytes()));
+    cmds.push(big);
+    // One key per db, so key order is fixed.
+    let mut per_db = Vec::new();
+    for (i, cmd) in cmds.into_iter().enumerate() {
+        let db = if cmd[0] == b"PEXPIREAT" { 6 } else { i.min(15) };
+        let db = if i == 8 { 8 } else { db };
+        per_db.push(c(&[b"SELECT", &s(db)]));
+        per_db.push(cmd);
+    }
+    conn.pipeline(&per_db);
+    conn.cmd(&[b"SAVE"]);
+    let real = std::fs::read(dir.path().join("dump.rdb")).unwrap();
+    let loaded = load(&real, &real_opts(), 16, None).unwrap();
+    let aux = |k: &[u8]| -> i64 {
+        let v = &loaded.aux.iter().find(|(key, _)| &key[..] == k).unwrap().1;
+        std::str::from_utf8(v).unwrap().parse().unwrap()
+    };
+    let opts = WriteOptions {
+        ctime: aux(b"ctime"),
+        used_mem: aux(b"used-mem"),
+        ..WriteOptions::default()
+    };
+    let ours = write_dbs(Vec::new(), &loaded.dbs, &opts).unwrap();
+    if let Some(at) = ours.iter().zip(&real).position(|(a, b)| a != b) {
+        let lo = at.saturating_sub(16);
+        panic!(
+            "first difference at offset {at}:\n ours {:02x?}\n real {:02x?}",
+            &ours[lo..(at + 16).min(ours.len())],
+            &real[lo..(at + 16).min(real.len())]
+        );
+    }
+    assert_eq!(ours.len(), real.len());
+}
