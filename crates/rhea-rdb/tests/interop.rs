@@ -297,7 +297,7 @@ fn byte_identical_to_real_save_for_ordered_encodings() {
         c(&[b"SET", b"mixed", &mixed]),
         c(&[b"RPUSH", b"list", b"a", b"1", b"-5", b"300", lzf_text.as_bytes()]),
         c(&[b"SADD", b"iset", b"1", b"2", b"70000", b"-5"]),
-        c(&[b"HSET", b"hash", b"f", b"v", b"n", b"-7000", b"long", lzf_text[..60].as_bytes()]),
+        c(&[b"HSET", b"hash", b"f", b"v", b"n", b"-7000", b"long", &lzf_text.as_bytes()[..60]]),
         c(&[
             b"ZADD", b"zset", b"1", b"a", b"2.5", b"b", b"-inf", b"c", b"1e100", b"d", b"0.1", b"e",
         ]),
