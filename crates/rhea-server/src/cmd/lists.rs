@@ -15,9 +15,8 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 use rhea_keyspace::Value;
 use rhea_resp::Reply;
-use rhea_resp::number::parse_i64;
 
-use super::args::{SYNTAX_ERR, int_arg, is};
+use super::args::{self, Mpop, SYNTAX_ERR, int_arg, is, ranged_arg};
 use super::lists_blocking::{blmove, blmpop, blpop, brpop, brpoplpush};
 use crate::engine::ctx::{Ctx, WRONGTYPE};
 use crate::engine::table::{Command, flags::*};
@@ -86,15 +85,6 @@ pub fn parse_end(a: &[u8]) -> Result<End, Reply> {
         Ok(End::Tail)
     } else {
         Err(Reply::err(SYNTAX_ERR))
-    }
-}
-
-/// `getRangeLongFromObjectOrReply(min, LONG_MAX, msg)`: Redis reports both a non-integer
-/// and an out-of-range value with the caller's message.
-pub fn ranged_arg(a: &[u8], min: i64, msg: &str) -> Result<i64, Reply> {
-    match parse_i64(a) {
-        Some(v) if v >= min => Ok(v),
-        _ => Err(Reply::err(format!("ERR {msg}"))),
     }
 }
 
@@ -536,36 +526,9 @@ pub fn lmove_generic(ctx: &mut Ctx<'_>, src: &Bytes, dst: &Bytes, from: End, to:
 
 // ===== LMPOP =====
 
-/// Parsed `numkeys key… LEFT|RIGHT [COUNT n]` of LMPOP/BLMPOP.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mpop {
-    /// Index of the first key in argv.
-    pub first_key: usize,
-    pub numkeys: usize,
-    pub end: End,
-    pub count: i64,
-}
-
-/// `lmpopGenericCommand`'s parsing; `numkeys_idx` is 1 for LMPOP and 2 for BLMPOP.
-pub fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<Mpop, Reply> {
-    let numkeys = ranged_arg(&args[numkeys_idx], 1, "numkeys should be greater than 0")?;
-    let where_idx = (numkeys_idx as i64).saturating_add(numkeys).saturating_add(1);
-    if where_idx >= args.len() as i64 {
-        return Err(Reply::err(SYNTAX_ERR));
-    }
-    let where_idx = where_idx as usize;
-    let end = parse_end(&args[where_idx])?;
-    let mut count = -1;
-    let mut j = where_idx + 1;
-    while j < args.len() {
-        if count == -1 && is(&args[j], "count") && j + 1 < args.len() {
-            count = ranged_arg(&args[j + 1], 1, "count should be greater than 0")?;
-            j += 2;
-        } else {
-            return Err(Reply::err(SYNTAX_ERR));
-        }
-    }
-    Ok(Mpop { first_key: numkeys_idx + 1, numkeys: numkeys as usize, end, count: count.max(1) })
+/// LMPOP/BLMPOP arguments: the shared MPOP grammar with LEFT|RIGHT.
+pub fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<Mpop<End>, Reply> {
+    args::parse_mpop(args, numkeys_idx, parse_end)
 }
 
 /// Pop from the first non-empty list among `keys`: `Some(reply)` when one was found or a

@@ -173,16 +173,6 @@ pub fn collect_pairs<'a>(it: impl Iterator<Item = (&'a Bytes, f64)>) -> Vec<(Byt
     it.map(|(m, s)| (m.clone(), s)).collect()
 }
 
-/// `getLongFromObjectOrReply` with a message, then a lower bound
-/// (`getRangeLongFromObjectOrReply(min, LONG_MAX, msg)`): Redis reports both a
-/// non-integer and an out-of-range value with the caller's message.
-pub fn ranged_arg(a: &[u8], min: i64, msg: &str) -> Result<i64, Reply> {
-    match parse_i64(a) {
-        Some(v) if v >= min => Ok(v),
-        _ => Err(Reply::err(format!("ERR {msg}"))),
-    }
-}
-
 /// `getLongFromObjectOrReply` without a message.
 pub fn long_arg(a: &[u8]) -> Result<i64, Reply> {
     parse_i64(a).ok_or_else(|| Reply::err(NOT_INTEGER))

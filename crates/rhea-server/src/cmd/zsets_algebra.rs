@@ -22,8 +22,8 @@ use rhea_keyspace::zset::ZSet;
 use rhea_keyspace::{Entry, Value};
 use rhea_resp::Reply;
 
-use super::args::{SYNTAX_ERR, is};
-use super::zsets::{collect_pairs, long_arg, parse_score, ranged_arg, read_lookup, scored_reply};
+use super::args::{SYNTAX_ERR, is, ranged_arg};
+use super::zsets::{collect_pairs, long_arg, parse_score, read_lookup, scored_reply};
 use super::zsets_range::store_result;
 use crate::engine::ctx::{Ctx, WRONGTYPE};
 use crate::tri;

@@ -27,8 +27,8 @@
 use bytes::Bytes;
 use rhea_resp::{Protocol, Reply};
 
-use super::args::{SYNTAX_ERR, is};
-use super::zsets::{ranged_arg, zset_write};
+use super::args::{self, Mpop, SYNTAX_ERR, is, ranged_arg};
+use super::zsets::zset_write;
 use crate::engine::ctx::{Ctx, blocking_deadline};
 use crate::tri;
 
@@ -131,42 +131,17 @@ fn zpop_minmax(ctx: &mut Ctx<'_>, args: &[Bytes], end: End) -> Reply {
     zpop(ctx, &args[1..2], end, count, shape, false).unwrap_or(Reply::Array(vec![]))
 }
 
-/// Parsed `numkeys key… MIN|MAX [COUNT n]` of ZMPOP/BZMPOP.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Mpop {
-    /// Index of the first key in argv.
-    pub first_key: usize,
-    pub numkeys: usize,
-    pub end: End,
-    pub count: i64,
-}
-
-/// `zmpopGenericCommand`'s parsing; `numkeys_idx` is 1 for ZMPOP and 2 for BZMPOP.
-pub fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<Mpop, Reply> {
-    let numkeys = ranged_arg(&args[numkeys_idx], 1, "numkeys should be greater than 0")?;
-    let where_idx = (numkeys_idx as i64).saturating_add(numkeys).saturating_add(1);
-    if where_idx >= args.len() as i64 {
-        return Err(Reply::err(SYNTAX_ERR));
-    }
-    let where_idx = where_idx as usize;
-    let end = if is(&args[where_idx], "min") {
-        End::Min
-    } else if is(&args[where_idx], "max") {
-        End::Max
-    } else {
-        return Err(Reply::err(SYNTAX_ERR));
-    };
-    let mut count = -1;
-    let mut j = where_idx + 1;
-    while j < args.len() {
-        if count == -1 && is(&args[j], "count") && j + 1 < args.len() {
-            count = ranged_arg(&args[j + 1], 1, "count should be greater than 0")?;
-            j += 2;
+/// ZMPOP/BZMPOP arguments: the shared MPOP grammar with MIN|MAX.
+pub fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<Mpop<End>, Reply> {
+    args::parse_mpop(args, numkeys_idx, |a| {
+        if is(a, "min") {
+            Ok(End::Min)
+        } else if is(a, "max") {
+            Ok(End::Max)
         } else {
-            return Err(Reply::err(SYNTAX_ERR));
+            Err(Reply::err(SYNTAX_ERR))
         }
-    }
-    Ok(Mpop { first_key: numkeys_idx + 1, numkeys: numkeys as usize, end, count: count.max(1) })
+    })
 }
 
 const MPOP_SHAPE: Shape = Shape { emitkey: true, nested: true };
