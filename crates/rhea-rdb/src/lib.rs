@@ -11,6 +11,12 @@
 //!  bytes ──► check::check ──► CheckReport (first fault and its offset)
 //! ```
 //!
+//! # Layout
+//!
+//! `reader` (header, opcodes, [`Event`]s) · `load_value` (one payload → `Value`) ·
+//! `load` (events → `Db`s) · `writer` · `check` · `cursor` (bounds-checked input) ·
+//! codecs: `lzf`, `crc64`, `listpack`, `intset`, `legacy` (ziplist, zipmap) · `types`.
+//!
 //! # Guarantees
 //!
 //! * The reader accepts versions 1..=10 and every opcode of 7.0 (F5..FF) and value
@@ -22,8 +28,10 @@
 //!   every blob is validated before use. Faults carry the byte offset
 //!   ([`Error::Corrupt`]).
 //! * The writer produces what Redis 7.0.15's `SAVE` produces for the same data
-//!   (same types, encodings and aux fields), accepted by real `redis-server` and
-//!   `redis-check-rdb` (tested against them in `tests/interop.rs`).
+//!   (same types, encodings, aux fields, quicklist node split and LZF bytes): for
+//!   order-independent encodings the file is byte-identical to a real `SAVE`, and every
+//!   output is accepted by real `redis-server` and `redis-check-rdb` (same DEBUG DIGEST
+//!   after loading). All of this is tested against the real programs in `tests/`.
 //!
 //! # Caveats
 //!
@@ -32,10 +40,18 @@
 //! * The reader works on the whole file in memory ([`read_all`]).
 //! * [`load`] leaves each entry's LRU/LFU field 0; idle time and LFU counters are
 //!   reported in [`KeyRecord`] for a caller that owns a clock.
-//! * The LZF compressor is our own; its output is valid liblzf data but may differ
-//!   byte-for-byte from Redis's for some inputs (the 100×`a` vector matches).
-//! * List nodes are always PACKED listpacks ≤ 8 KB (no PLAIN nodes for ≥ 1 GB
-//!   elements, no node compression, as with `list-compress-depth 0`).
+//! * LZF output equals liblzf's except in the rare case where liblzf's uninitialised
+//!   hash table yields a stale-slot match; both are valid LZF.
+//! * List nodes are PACKED listpacks split as a run of RPUSHes would split them
+//!   (`list-max-listpack-size -2`); a Redis list built otherwise may have other node
+//!   boundaries. No PLAIN nodes are written (Redis writes them only for elements over
+//!   `packed_threshold`, 1 GB). Node blobs follow the ordinary string rule (LZF when
+//!   it saves ≥ 4 bytes), which is what Redis does with `list-compress-depth 0`.
+//! * [`write_dbs`] writes no F8/F9 records; under LRU/LFU policies drive
+//!   [`RdbWriter`] directly with [`KeyMeta`].
+//! * The encodings of loaded values follow the [`LoadOptions::limits`] passed in; pass
+//!   the server's configured limits (Redis 7.0.15 defaults `hash-max-listpack-entries`
+//!   to 512).
 
 pub mod check;
 pub mod crc64;

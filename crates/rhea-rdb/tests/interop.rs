@@ -338,3 +338,25 @@ fn byte_identical_to_real_save_for_ordered_encodings() {
     }
     assert_eq!(ours.len(), real.len());
 }
+
+/// Real dumps with LZF-compressed quicklist nodes (`list-compress-depth`), PLAIN nodes
+/// (a lowered packed threshold) and `rdbcompression no`.
+#[test]
+fn real_compressed_and_plain_quicklist_nodes() {
+    for extra in [&["--list-compress-depth", "1"][..], &["--rdbcompression", "no"][..]] {
+        let dir = tempfile::tempdir().unwrap();
+        let r = RealRedis::start(dir.path(), "dump.rdb", extra);
+        let mut conn = r.conn();
+        conn.cmd(&[b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"100"]);
+        let mut push = c(&[b"RPUSH", b"list"]);
+        push.extend((0..4000).map(|i| format!("value-{i}-{}", "z".repeat(i % 40)).into_bytes()));
+        push.push(b"P".repeat(300));
+        push.push(b"tail".to_vec());
+        conn.pipeline(&[push]);
+        let want = server_model(&mut conn);
+        conn.cmd(&[b"SAVE"]);
+        let data = std::fs::read(dir.path().join("dump.rdb")).unwrap();
+        let loaded = load(&data, &real_opts(), 16, None).unwrap();
+        assert_models_eq(&dbs_model(&loaded.dbs), &want);
+    }
+}
