@@ -38,7 +38,7 @@
 //! * Streams (types 15, 19), modules (6, 7, opcode F7) and the 7.0-rc function format
 //!   (F6) are refused with [`Error::Unsupported`]; the keyspace has no stream type.
 //! * The reader works on the whole file in memory ([`read_all`]).
-//! * [`load`] leaves each entry's LRU/LFU field 0; idle time and LFU counters are
+//! * [`load()`] leaves each entry's LRU/LFU field 0; idle time and LFU counters are
 //!   reported in [`KeyRecord`] for a caller that owns a clock.
 //! * LZF output equals liblzf's except in the rare case where liblzf's uninitialised
 //!   hash table yields a stale-slot match; both are valid LZF.
@@ -67,8 +67,8 @@ pub mod reader;
 pub mod types;
 pub mod writer;
 
-pub use check::{CheckReport, check};
+pub use check::{CheckReport, check, check_at};
 pub use error::{Error, Result};
 pub use load::{Loaded, load};
-pub use reader::{Event, KeyRecord, LoadOptions, Summary, parse, read_all};
+pub use reader::{Event, KeyRecord, LoadOptions, Summary, parse, parse_with_offsets, read_all};
 pub use writer::{KeyMeta, RdbWriter, ReplAux, WriteOptions, write_dbs};

@@ -1,7 +1,7 @@
 //! The RDB file walker: header, opcodes, keys, EOF and checksum.
 //!
 //! [`parse`] hands every record to a callback as it is decoded ([`Event`]), so a caller
-//! can stream a large file into its databases; [`load`] is the convenience that builds
+//! can stream a large file into its databases; [`crate::load()`] is the convenience that builds
 //! `rhea_keyspace::Db`s. Both work on the whole file in memory ([`read_all`] fills it
 //! from any `std::io::Read`).
 
@@ -113,6 +113,16 @@ pub fn parse(
     opts: &LoadOptions,
     mut sink: impl FnMut(Event) -> Result<()>,
 ) -> Result<Summary> {
+    parse_with_offsets(data, opts, |ev, _| sink(ev))
+}
+
+/// As [`parse`], also passing the offset just past each record (what
+/// `redis-check-rdb` prints).
+pub fn parse_with_offsets(
+    data: &[u8],
+    opts: &LoadOptions,
+    mut sink: impl FnMut(Event, u64) -> Result<()>,
+) -> Result<Summary> {
     let mut cur = Cursor::new(data);
     let version = header(&mut cur)?;
     let mut db = 0u64;
@@ -136,21 +146,21 @@ pub fn parse(
                 if db > u64::from(u32::MAX) {
                     return Err(cur.corrupt_at(op_at, format!("db index {db} out of range")));
                 }
-                sink(Event::SelectDb { db, offset: op_at as u64 })?;
+                sink(Event::SelectDb { db, offset: op_at as u64 }, cur.pos() as u64)?;
             }
             OP_RESIZEDB => {
                 let keys = cur.length()?;
                 let expires = cur.length()?;
-                sink(Event::ResizeDb { keys, expires })?;
+                sink(Event::ResizeDb { keys, expires }, cur.pos() as u64)?;
             }
             OP_AUX => {
                 let key = cur.string()?;
                 let value = cur.string()?;
-                sink(Event::Aux { key, value })?;
+                sink(Event::Aux { key, value }, cur.pos() as u64)?;
             }
             OP_FUNCTION2 => {
                 let code = cur.string()?;
-                sink(Event::Function(code))?;
+                sink(Event::Function(code), cur.pos() as u64)?;
             }
             OP_FUNCTION => {
                 return Err(Error::Unsupported {
@@ -185,18 +195,22 @@ pub fn parse(
                 let key = cur.string()?;
                 let value = read_value(&mut cur, ty, &opts.limits)?;
                 let meta = (expire_ms.take(), idle_s.take(), lfu_freq.take());
-                sink(match value {
-                    Some(value) => Event::Key(KeyRecord {
-                        offset,
-                        db,
-                        key,
-                        value,
-                        expire_ms: meta.0,
-                        idle_s: meta.1,
-                        lfu_freq: meta.2,
-                    }),
-                    None => Event::EmptyKey { db, key },
-                })?;
+                let end = cur.pos() as u64;
+                sink(
+                    match value {
+                        Some(value) => Event::Key(KeyRecord {
+                            offset,
+                            db,
+                            key,
+                            value,
+                            expire_ms: meta.0,
+                            idle_s: meta.1,
+                            lfu_freq: meta.2,
+                        }),
+                        None => Event::EmptyKey { db, key },
+                    },
+                    end,
+                )?;
             }
             other => {
                 return Err(cur.corrupt_at(op_at, format!("unknown opcode or value type {other}")));

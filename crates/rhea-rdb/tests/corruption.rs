@@ -187,3 +187,30 @@ fn expired_keys_dropped_only_on_master_load() {
     let l = load(&file(&body), &LoadOptions::default(), 16, None).unwrap();
     assert_eq!(l.dbs[0].get_expire(b"a"), Some(7000));
 }
+
+/// The rendered report follows redis-check-rdb's lines for a real dump and its damage.
+#[test]
+fn check_report_matches_redis_check_rdb_lines() {
+    let data = small_real_dump();
+    let dir = tempfile::tempdir().unwrap();
+    for (name, bytes) in [("ok.rdb", &data[..]), ("cut.rdb", &data[..60])] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let real = std::process::Command::new("redis-check-rdb").arg(&path).output().unwrap();
+        let real = String::from_utf8_lossy(&real.stdout).into_owned();
+        let ours = check(bytes).render(&path.display().to_string());
+        let strip = |s: &str| -> Vec<String> {
+            s.lines()
+                .filter(|l| !l.starts_with("[additional info]") && !l.contains("ERROR DETECTED"))
+                .map(|l| {
+                    if l.contains("Unexpected EOF") || l.contains("unexpected end") {
+                        l.split(']').next().unwrap().to_string()
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect()
+        };
+        assert_eq!(strip(&ours), strip(&real), "ours:\n{ours}\nreal:\n{real}");
+    }
+}
