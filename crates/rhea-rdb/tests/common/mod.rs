@@ -198,8 +198,20 @@ pub fn free_port() -> u16 {
 
 impl RealRedis {
     /// Start `redis-server` in `dir` loading `dbfilename` if present. Extra args are
-    /// appended (`--maxmemory-policy allkeys-lru`, …).
+    /// appended (`--maxmemory-policy allkeys-lru`, …). The port is picked free; if
+    /// another process takes it first (the server exits, or a PING is answered by a
+    /// server with another pid) a new port is tried.
     pub fn start(dir: &Path, dbfilename: &str, extra: &[&str]) -> RealRedis {
+        for _ in 0..10 {
+            if let Some(r) = Self::try_start(dir, dbfilename, extra) {
+                return r;
+            }
+        }
+        let log = std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default();
+        panic!("redis-server did not start\n{log}");
+    }
+
+    fn try_start(dir: &Path, dbfilename: &str, extra: &[&str]) -> Option<RealRedis> {
         let port = free_port();
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--dir"])
@@ -212,22 +224,24 @@ impl RealRedis {
             .spawn()
             .expect("redis-server must be installed");
         let mut r = RealRedis { child, port };
+        let pid_line = format!("process_id:{}", r.child.id());
         let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = r.child.try_wait() {
+                return None;
+            }
             if let Ok(mut c) = Conn::connect(port) {
-                c.send(&[b"PING"]);
-                if c.read() == Reply::Status("PONG".into()) {
-                    break;
+                c.send(&[b"INFO", b"server"]);
+                if let Reply::Bulk(Some(info)) = c.read() {
+                    return String::from_utf8_lossy(&info)
+                        .lines()
+                        .any(|l| l == pid_line)
+                        .then_some(r);
                 }
             }
-            if let Ok(Some(status)) = r.child.try_wait() {
-                let log = std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default();
-                panic!("redis-server exited: {status}\n{log}");
-            }
-            assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
-        r
+        None
     }
 
     pub fn conn(&self) -> Conn {
