@@ -1,7 +1,8 @@
 //! Decoding one value payload into a keyspace [`Value`], converting encodings the way
-//! Redis 7.0's `rdbLoadObject` does: compact blobs stay compact while they fit the
-//! [`EncodingLimits`], plain encodings start compact when small, and anything larger
-//! becomes `hashtable` / `skiplist`. Duplicate members and NaN scores are corruption,
+//! Redis 7.0's `rdbLoadObject` does: plain encodings become compact when they fit the
+//! [`EncodingLimits`]; listpack/ziplist hashes and zsets convert only when their entry
+//! count exceeds the limit (a long element stays in the listpack), zipmaps and intsets
+//! by count and (zipmap) element length. Duplicate members and NaN scores are corruption,
 //! as in Redis. `Ok(None)` is an empty aggregate, which Redis skips.
 
 use std::collections::VecDeque;
@@ -109,6 +110,9 @@ pub fn read_value(cur: &mut Cursor<'_>, ty: u8, limits: &EncodingLimits) -> Resu
             if !items.len().is_multiple_of(2) {
                 return Err(cur.corrupt_at(at, "sorted set blob has an odd number of entries"));
             }
+            // Redis converts a loaded listpack/ziplist zset by its length only: long
+            // members stay in the listpack (checked against real 7.0.15).
+            let limits = &EncodingLimits { zset_max_listpack_value: usize::MAX, ..*limits };
             let mut z = ZSet::new();
             let mut it = items.into_iter();
             while let (Some(m), Some(s)) = (it.next(), it.next()) {
@@ -140,6 +144,9 @@ pub fn read_value(cur: &mut Cursor<'_>, ty: u8, limits: &EncodingLimits) -> Resu
             while let (Some(f), Some(v)) = (it.next(), it.next()) {
                 pairs.push((f, v));
             }
+            // As for zsets: only the field count converts a loaded listpack/ziplist
+            // hash; a zipmap (below) is also converted for long values.
+            let limits = &EncodingLimits { hash_max_listpack_value: usize::MAX, ..*limits };
             Value::Hash(build_hash(cur, at, pairs, limits)?)
         }
         T_LIST_QUICKLIST | T_LIST_QUICKLIST_2 => {

@@ -283,3 +283,73 @@ fn legacy_encodings_load_like_real_redis() {
     let r = RealRedis::start(dir.path(), "legacy.rdb", &[]);
     assert_models_eq(&ours, &server_model(&mut r.conn()));
 }
+
+/// Compact blobs that exceed the limits (written by a server with larger limits) are
+/// converted on load exactly as real Redis converts them.
+#[test]
+fn oversized_compact_blobs_convert_like_real_redis() {
+    use rhea_rdb::intset;
+    use rhea_rdb::listpack::ListpackWriter;
+    let long = vec![b'L'; 100];
+    let mut f = b"REDIS0010".to_vec();
+    f.extend_from_slice(&[0xFE, 0]);
+    let blob = |f: &mut Vec<u8>, ty: u8, k: &str, b: Vec<u8>| {
+        key(f, ty, k);
+        push_string(f, &b, true);
+    };
+    let mut lp = ListpackWriter::new();
+    lp.push(b"f");
+    lp.push(&long);
+    blob(&mut f, 16, "h:longval", lp.finish());
+    let mut lp = ListpackWriter::new();
+    for i in 0..600 {
+        lp.push(format!("f{i}").as_bytes());
+        lp.push_int(i);
+    }
+    blob(&mut f, 16, "h:many", lp.finish());
+    let mut lp = ListpackWriter::new();
+    lp.push(&long);
+    lp.push_int(1);
+    blob(&mut f, 17, "z:longmember", lp.finish());
+    let mut lp = ListpackWriter::new();
+    for i in 0..200 {
+        lp.push(format!("m{i:03}").as_bytes());
+        lp.push_int(i);
+    }
+    blob(&mut f, 17, "z:many", lp.finish());
+    blob(&mut f, 11, "s:many", intset::encode(&(0..600).collect::<Vec<i64>>()));
+    // Plain encodings that fit are made compact.
+    key(&mut f, 4, "h:plain-small");
+    f.push(1);
+    push_string(&mut f, b"a", false);
+    push_string(&mut f, b"b", false);
+    key(&mut f, 5, "z:plain-small");
+    f.push(1);
+    push_string(&mut f, b"m", false);
+    f.extend_from_slice(&2.5f64.to_le_bytes());
+    blob(&mut f, 13, "hz:longval", ziplist(&[b"f", &long]));
+    blob(&mut f, 12, "zz:longmember", ziplist(&[&long, b"1"]));
+    let many: Vec<Vec<u8>> = (0..600).map(|i| format!("x{i}").into_bytes()).collect();
+    blob(&mut f, 13, "hz:many", ziplist(&many.iter().map(|v| &v[..]).collect::<Vec<_>>()));
+    blob(&mut f, 9, "zm:longval", zipmap(&[(b"k", &long)]));
+    key(&mut f, 2, "s:plain-ints");
+    f.push(2);
+    push_string(&mut f, b"5", false);
+    push_string(&mut f, b"-1", false);
+    f.push(0xFF);
+    let crc = crc64(0, &f);
+    f.extend_from_slice(&crc.to_le_bytes());
+
+    let ours = dbs_model(&load(&f, &real_opts(), 16, None).unwrap().dbs);
+    let encodings: Vec<(String, String)> = ours[&0]
+        .iter()
+        .map(|(k, v)| (String::from_utf8_lossy(k).into_owned(), v.encoding.clone()))
+        .collect();
+    assert!(encodings.contains(&("h:longval".into(), "listpack".into())));
+    assert!(encodings.contains(&("z:plain-small".into(), "listpack".into())));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("big.rdb"), &f).unwrap();
+    let r = RealRedis::start(dir.path(), "big.rdb", &[]);
+    let real = server_model(&mut r.conn());
+    assert_models_eq(&ours, &real);
+}
