@@ -332,6 +332,22 @@ fn oversized_compact_blobs_convert_like_real_redis() {
     let many: Vec<Vec<u8>> = (0..600).map(|i| format!("x{i}").into_bytes()).collect();
     blob(&mut f, 13, "hz:many", ziplist(&many.iter().map(|v| &v[..]).collect::<Vec<_>>()));
     blob(&mut f, 9, "zm:longval", zipmap(&[(b"k", &long)]));
+    key(&mut f, 4, "h:plain-longval");
+    f.push(1);
+    push_string(&mut f, b"a", false);
+    push_string(&mut f, &long, false);
+    key(&mut f, 5, "z:plain-longmember");
+    f.push(1);
+    push_string(&mut f, &long, false);
+    f.extend_from_slice(&1f64.to_le_bytes());
+    key(&mut f, 1, "l:plain");
+    f.push(1);
+    push_string(&mut f, &long, true);
+    key(&mut f, 2, "s:plain-many-ints");
+    rhea_rdb::writer::push_len(&mut f, 600);
+    for i in 0..600 {
+        push_string(&mut f, i.to_string().as_bytes(), false);
+    }
     key(&mut f, 2, "s:plain-ints");
     f.push(2);
     push_string(&mut f, b"5", false);
