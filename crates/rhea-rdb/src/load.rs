@@ -53,7 +53,12 @@ pub fn load(
             Event::ResizeDb { .. } => {}
             Event::EmptyKey { .. } => out.empty_skipped += 1,
             Event::Key(rec) => {
-                let db = &mut out.dbs[rec.db as usize];
+                let Some(db) = out.dbs.get_mut(rec.db as usize) else {
+                    return Err(Error::Corrupt {
+                        offset: rec.offset,
+                        what: format!("key for db {} but only {num_dbs} databases", rec.db),
+                    });
+                };
                 if let (Some(now), Some(when)) = (now_ms, rec.expire_ms)
                     && when <= now
                 {

@@ -164,6 +164,8 @@ fn crafted_absurd_and_invalid_input() {
     // A db index beyond `databases`.
     let body = [0xFE, 20, 0, 1, b'k', 1, b'v'];
     assert!(err_of(&body).to_string().contains("more than 16 databases"));
+    // No databases at all: an error, not an index panic.
+    assert!(load(&file(&[0, 1, b'k', 1, b'v']), &LoadOptions::default(), 0, None).is_err());
     // Empty aggregates are skipped.
     let l = load(&file(&[1, 1, b'k', 0]), &LoadOptions::default(), 16, None).unwrap();
     assert_eq!((l.keys_loaded, l.empty_skipped), (0, 1));
