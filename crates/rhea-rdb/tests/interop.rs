@@ -306,11 +306,28 @@ fn byte_identical_to_real_save_for_ordered_encodings() {
     let mut big = c(&[b"RPUSH", b"biglist"]);
     big.extend((0..5000).map(|i| format!("item-{i}").into_bytes()));
     cmds.push(big);
+    // Many LZF inputs of varied compressibility: nodes of a list of pseudo-random
+    // phrases, and strings of one key per remaining db.
+    let words = ["redis", "rhea", "list", "node", "x", "quick", "0123", "zz", "\x00\x01"];
+    let mut seed = 0x9e37_79b9_u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut phrases = c(&[b"RPUSH", b"phrases"]);
+    for _ in 0..3000 {
+        let n = 1 + next() % 12;
+        let p: Vec<&str> = (0..n).map(|_| words[(next() % words.len() as u64) as usize]).collect();
+        phrases.push(p.join(if next() % 2 == 0 { " " } else { "" }).into_bytes());
+    }
+    cmds.push(phrases);
     // One key per db, so key order is fixed.
     let mut per_db = Vec::new();
     for (i, cmd) in cmds.into_iter().enumerate() {
         let db = if cmd[0] == b"PEXPIREAT" { 6 } else { i.min(15) };
-        let db = if i == 8 { 8 } else { db };
+        let db = if i >= 8 { i } else { db };
         per_db.push(c(&[b"SELECT", &s(db)]));
         per_db.push(cmd);
     }
