@@ -2,7 +2,7 @@
 //! `redis-check-rdb` accept the file:
 //!
 //! ```text
-//! REDIS0010  aux(redis-ver, redis-bits, ctime, used-mem, [repl-*], aof-base)
+//! REDIS0010  aux(redis-ver, redis-bits, ctime, used-mem, [repl-*], aof-base)  [F5 library]*
 //! per non-empty db: FE db FB keys expires, then per key [FC ms] [F8 idle | F9 freq] type key value
 //! FF <u64 LE CRC64 of everything before, or 0 with rdbchecksum no>
 //! ```
@@ -116,6 +116,14 @@ impl<W: Write> RdbWriter<W> {
         self.out.write_all(&self.buf)?;
         self.buf.clear();
         Ok(())
+    }
+
+    /// `F5` + a function library's source code; Redis writes one per library, after
+    /// the aux fields and before the first db.
+    pub fn write_function(&mut self, code: &[u8]) -> std::io::Result<()> {
+        self.buf.push(OP_FUNCTION2);
+        self.string(code);
+        self.flush_buf()
     }
 
     /// `FE db` and the `FB` size hint.

@@ -377,3 +377,22 @@ fn real_compressed_and_plain_quicklist_nodes() {
         assert_models_eq(&dbs_model(&loaded.dbs), &want);
     }
 }
+
+/// A function library written with `write_function` loads into real Redis.
+#[test]
+fn function_libraries_load_in_real_redis() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dump.rdb");
+    let mut w =
+        rhea_rdb::RdbWriter::new(std::fs::File::create(&path).unwrap(), &WriteOptions::default())
+            .unwrap();
+    w.write_function(
+        b"#!lua name=rhealib\nredis.register_function('rhea_one', function() return 1 end)",
+    )
+    .unwrap();
+    w.finish().unwrap();
+    check_rdb(&path);
+    let r = RealRedis::start(dir.path(), "dump.rdb", &[]);
+    let mut conn = r.conn();
+    assert_eq!(conn.cmd(&[b"FCALL", b"rhea_one", b"0"]).int(), 1);
+}
