@@ -14,7 +14,8 @@ pub enum Error {
     UnsupportedVersion(u32),
     #[error("corrupt RDB at offset {offset}: {what}")]
     Corrupt { offset: u64, what: String },
-    /// The stored trailer (`expected`) differs from the CRC computed over the file (`got`).
+    /// The CRC computed over the file (`expected`) differs from the stored trailer
+    /// (`got`); the naming and text are Redis's (`rdbLoadRio`).
     #[error("Wrong RDB checksum expected: ({expected:#018x}) got: ({got:#018x})")]
     Checksum { expected: u64, got: u64 },
     /// Valid RDB content this crate does not handle (streams, modules).

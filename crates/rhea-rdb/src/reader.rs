@@ -179,9 +179,9 @@ pub fn parse_with_offsets(
                 let stored_checksum = if version >= 5 {
                     let stored = cur.u64_le()?;
                     if opts.verify_checksum && stored != 0 {
-                        let got = crc64(0, covered);
-                        if got != stored {
-                            return Err(Error::Checksum { expected: stored, got });
+                        let computed = crc64(0, covered);
+                        if computed != stored {
+                            return Err(Error::Checksum { expected: computed, got: stored });
                         }
                     }
                     Some(stored)

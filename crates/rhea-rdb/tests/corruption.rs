@@ -81,7 +81,8 @@ fn truncations_flips_and_checksums() {
     match load(&bad, &real_opts(), 16, None) {
         Err(Error::Checksum { expected, got }) => {
             assert_ne!(expected, got);
-            assert_eq!(got, crc64(0, &data[..n - 8]));
+            assert_eq!(expected, crc64(0, &data[..n - 8]));
+            assert_eq!(got.to_le_bytes(), bad[n - 8..]);
         }
         other => panic!("expected checksum error, got {:?}", other.err()),
     }
