@@ -49,6 +49,9 @@
 //!   it saves ≥ 4 bytes), which is what Redis does with `list-compress-depth 0`.
 //! * [`write_dbs`] writes no F8/F9 records; under LRU/LFU policies drive
 //!   [`RdbWriter`] directly with [`KeyMeta`].
+//! * Duplicate members/fields are always rejected; Redis without
+//!   `sanitize-dump-payload` lets some through into small listpacks, which our value
+//!   types cannot represent.
 //! * The encodings of loaded values follow the [`LoadOptions::limits`] passed in; pass
 //!   the server's configured limits (Redis 7.0.15 defaults `hash-max-listpack-entries`
 //!   to 512).
