@@ -212,18 +212,19 @@ mod tests {
     #[test]
     fn entries_limit_is_inclusive_and_the_next_field_converts() {
         let mut h = Hash::new();
-        for i in 0..128 {
+        let n = lim().hash_max_listpack_entries;
+        for i in 0..n {
             assert!(h.set(b(format!("f{i}")), b("v"), &lim()));
         }
         assert_eq!(h.encoding_name(), "listpack");
         // Overwriting at the limit does not convert.
         assert!(!h.set(b("f0"), b("w"), &lim()));
         assert_eq!(h.encoding_name(), "listpack");
-        assert!(h.set(b("f128"), b("v"), &lim()));
+        assert!(h.set(b(format!("f{n}")), b("v"), &lim()));
         assert_eq!(h.encoding_name(), "hashtable");
-        assert_eq!(h.len(), 129);
+        assert_eq!(h.len(), n + 1);
         assert_eq!(h.get(b"f0"), Some(&b("w")));
-        assert_eq!(h.get(b"f128"), Some(&b("v")));
+        assert_eq!(h.get(format!("f{n}").as_bytes()), Some(&b("v")));
     }
 
     #[test]
@@ -270,10 +271,11 @@ mod tests {
     #[test]
     fn conversion_is_one_way() {
         let mut h = Hash::new();
-        for i in 0..200 {
+        let n = lim().hash_max_listpack_entries + 72;
+        for i in 0..n {
             h.set(b(format!("f{i}")), b("v"), &lim());
         }
-        for i in 0..199 {
+        for i in 0..n - 1 {
             assert!(h.remove(format!("f{i}").as_bytes()));
         }
         assert_eq!(h.len(), 1);

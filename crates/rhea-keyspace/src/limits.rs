@@ -22,10 +22,11 @@ pub struct EncodingLimits {
 }
 
 impl Default for EncodingLimits {
-    /// Redis 7.0's defaults (`config.c`).
+    /// Redis 7.0's compiled-in defaults (`config.c`; the shipped redis.conf lowers
+    /// `hash-max-listpack-entries` to 128).
     fn default() -> Self {
         EncodingLimits {
-            hash_max_listpack_entries: 128,
+            hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
             zset_max_listpack_entries: 128,
