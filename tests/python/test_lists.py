@@ -6,12 +6,12 @@ Blocking scenarios run the same script against each server in turn and compare w
 client received. Clients are ordered by a short pause after each blocking send (both
 servers see the same order); timeouts are short and read timeouts generous.
 """
-import socket
 import time
 
 import pytest
 
 from resp import RawConn, encode, hello3, parse, unknown, value
+from blocking_util import conns, on_both, pending, send, settle
 
 # ===== helpers =====
 
@@ -28,39 +28,6 @@ def make_string(pair, key):
     """A non-list key for WRONGTYPE paths (needs SET from the strings family)."""
     require(pair.ours, "SET", key, "str")
     pair.theirs.call("SET", key, "str")
-
-
-def send(conn, *args):
-    conn.send_raw(encode(*args))
-
-
-def pending(conn, wait=0.2):
-    """True if nothing arrives within `wait` seconds (the client is still blocked)."""
-    conn.sock.settimeout(wait)
-    try:
-        conn.read_reply()
-    except (socket.timeout, TimeoutError):
-        return True
-    finally:
-        conn.sock.settimeout(5.0)
-    return False
-
-
-def settle():
-    """Let the server register a just-sent blocking command before the next client acts."""
-    time.sleep(0.08)
-
-
-def on_both(rhea_server, redis_server, scenario):
-    """Run `scenario(port)` against each server; assert identical results."""
-    ours = scenario(rhea_server.port)
-    theirs = scenario(redis_server.port)
-    assert ours == theirs, "\n  rhea:  %r\n  redis: %r" % (ours, theirs)
-    return theirs
-
-
-def conns(port, n):
-    return [RawConn(port) for _ in range(n)]
 
 
 # ===== metadata =====

@@ -8,12 +8,12 @@ removing it afterwards leaves the skiplist in place (conversion is one-way).
 
 Random output (ZRANDMEMBER, ZSCAN on a skiplist) is checked by rules, not bytes.
 """
-import socket
 import time
 
 import pytest
 
 from resp import RawConn, encode, hello3, parse, value
+from blocking_util import conns, on_both, pending, send, settle
 
 LONG = "L" * 80
 ENCODINGS = ["listpack", "skiplist"]
@@ -29,39 +29,6 @@ def zmake(pair, key, *pairs, enc="listpack"):
     if enc == "skiplist":
         pair.same("ZREM", key, LONG)
     assert pair.same("OBJECT", "ENCODING", key) == b"$%d\r\n%s\r\n" % (len(enc), enc.encode())
-
-
-def send(conn, *args):
-    conn.send_raw(encode(*args))
-
-
-def pending(conn, wait=0.2):
-    """True if nothing arrives within `wait` seconds (the client is still blocked)."""
-    conn.sock.settimeout(wait)
-    try:
-        conn.read_reply()
-    except (socket.timeout, TimeoutError):
-        return True
-    finally:
-        conn.sock.settimeout(5.0)
-    return False
-
-
-def settle():
-    """Let the server register a just-sent blocking command before the next client acts."""
-    time.sleep(0.08)
-
-
-def on_both(rhea_server, redis_server, scenario):
-    """Run `scenario(port)` against each server; assert identical results."""
-    ours = scenario(rhea_server.port)
-    theirs = scenario(redis_server.port)
-    assert ours == theirs, "\n  rhea:  %r\n  redis: %r" % (ours, theirs)
-    return theirs
-
-
-def conns(port, n):
-    return [RawConn(port) for _ in range(n)]
 
 
 SCORES = ["0.1", "1e300", "-inf", "+inf", "3.0", "-0", "1e-5", "123456789012345678",
