@@ -38,7 +38,7 @@ class Proc:
         self.port = port
         self.cwd = cwd
         self.name = name
-        self.log_path = os.path.join(cwd, "stdout.log")
+        self.log_path = os.path.join(cwd, "%s-%d.log" % (name, port))
         self.log = open(self.log_path, "wb")
         self.p = subprocess.Popen(argv, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.p.pid
@@ -50,7 +50,8 @@ class Proc:
         return self
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
@@ -70,10 +71,11 @@ class Proc:
         shutil.rmtree(self.cwd, ignore_errors=True)
 
 
-def start_rhea(*extra, port=None, config_text=None, argv0=None):
-    """Start `rhea server` with persistence off unless the caller overrides it."""
+def start_rhea(*extra, port=None, config_text=None, cwd=None):
+    """Start `rhea server` with persistence off unless the caller overrides it. `cwd`
+    (the default `dir`) may be reused to restart on the same dump."""
     port = free_port() if port is None else port
-    cwd = tempfile.mkdtemp(prefix="rhea-")
+    cwd = cwd or tempfile.mkdtemp(prefix="rhea-")
     argv = [rhea_bin(), "server"]
     if config_text is not None:
         path = os.path.join(cwd, "redis.conf")
@@ -85,10 +87,10 @@ def start_rhea(*extra, port=None, config_text=None, argv0=None):
     return Proc(argv, port, cwd, "rhea").wait_ready()
 
 
-def start_redis(*extra, port=None, config_text=None):
+def start_redis(*extra, port=None, config_text=None, cwd=None):
     """Start the real redis-server 7.0 the same way."""
     port = free_port() if port is None else port
-    cwd = tempfile.mkdtemp(prefix="redis-")
+    cwd = cwd or tempfile.mkdtemp(prefix="redis-")
     argv = ["redis-server"]
     if config_text is not None:
         path = os.path.join(cwd, "redis.conf")

@@ -88,18 +88,32 @@ pub fn main(args: &[String]) -> i32 {
     {
         warning!("Failed to write PID file: {}", e);
     }
+    // Load the dump before announcing readiness (connections that arrive meanwhile wait
+    // in the engine's queue); a bad file stops the server instead of serving part of it.
+    let settings = crate::startup::settings_from(&loaded);
+    let startup_load =
+        match crate::engine::persist::load_at_startup(&loaded.config, settings.encoding) {
+            Ok(l) => l,
+            Err(e) => {
+                warning!("{}", e);
+                return 1;
+            }
+        };
     notice!("Ready to accept connections");
     rt.spawn(forward_signals(tx.clone()));
-    let settings = crate::startup::settings_from(&loaded);
     shared.max_bulk_len.store(st.proto_max_bulk_len, Ordering::Relaxed);
     shared.query_buffer_limit.store(st.client_query_buffer_limit, Ordering::Relaxed);
-    let engine = Server::new(settings, loaded, shared);
+    let mut engine = Server::new(settings, loaded, shared);
+    if let Some(l) = startup_load {
+        engine.dbs = l.dbs;
+        engine.persist.last_load_keys_loaded = l.keys_loaded;
+        engine.persist.last_load_keys_expired = l.keys_expired;
+    }
     let handle = std::thread::Builder::new()
         .name("rhea-engine".into())
         .spawn(move || engine.run(rx))
         .expect("spawn engine thread");
     let _shutdown = handle.join();
-    warning!("User requested shutdown...");
     if let Some(p) = &st.pidfile {
         notice!("Removing the pid file.");
         let _ = std::fs::remove_file(p);

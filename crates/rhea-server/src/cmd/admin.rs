@@ -146,7 +146,7 @@ fn time(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
 }
 
 fn lastsave(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
-    Reply::Int(ctx.srv.start_unix_ms / 1000)
+    Reply::Int(ctx.srv.persist.lastsave)
 }
 
 fn role(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
@@ -200,6 +200,9 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     } else {
         None
     };
+    if !ctx.srv.prepare_shutdown(save) {
+        return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
     ctx.srv.shutdown = Some(Shutdown::Requested { save });
     // Redis exits inside the command, so nothing this client pipelined after SHUTDOWN
     // runs: closing the connection now stops the engine from draining its queue.

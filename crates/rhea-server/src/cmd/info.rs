@@ -240,14 +240,14 @@ fn persistence(srv: &Server, l: &mut Lines) {
     l.add("rdb_changes_since_last_save", srv.dirty);
     l.add("rdb_bgsave_in_progress", 0);
     // No save has happened yet: Redis reports its start time until the first one.
-    l.add("rdb_last_save_time", srv.start_unix_ms / 1000);
-    l.add("rdb_last_bgsave_status", "ok");
+    l.add("rdb_last_save_time", srv.persist.lastsave);
+    l.add("rdb_last_bgsave_status", if srv.persist.last_save_ok { "ok" } else { "err" });
     l.add("rdb_last_bgsave_time_sec", -1);
     l.add("rdb_current_bgsave_time_sec", -1);
-    l.add("rdb_saves", 0);
+    l.add("rdb_saves", srv.persist.saves);
     l.add("rdb_last_cow_size", 0);
-    l.add("rdb_last_load_keys_expired", 0);
-    l.add("rdb_last_load_keys_loaded", 0);
+    l.add("rdb_last_load_keys_expired", srv.persist.last_load_keys_expired);
+    l.add("rdb_last_load_keys_loaded", srv.persist.last_load_keys_loaded);
     l.add("aof_enabled", 0);
     l.add("aof_rewrite_in_progress", 0);
     l.add("aof_rewrite_scheduled", 0);

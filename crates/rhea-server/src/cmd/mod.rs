@@ -19,6 +19,7 @@ pub mod lists;
 pub mod lists_blocking;
 pub mod longdouble;
 pub mod objinfo;
+pub mod persistence;
 pub mod pubsub;
 pub mod scan;
 pub mod sets;
@@ -49,5 +50,6 @@ pub fn command_table() -> CommandTable {
         config::COMMANDS,
         admin::COMMANDS,
         debug::COMMANDS,
+        persistence::COMMANDS,
     ])
 }

@@ -17,6 +17,7 @@ pub mod client;
 pub mod ctx;
 pub mod dispatch;
 pub mod lru;
+pub mod persist;
 pub mod pubsub;
 pub mod settings;
 pub mod stats;
@@ -137,6 +138,7 @@ pub struct Server {
     /// True while EXEC runs its queued commands.
     pub executing_multi: bool,
     pub slowlog: stats::SlowLog,
+    pub persist: persist::SaveState,
 }
 
 pub fn unix_ms() -> i64 {
@@ -178,6 +180,7 @@ impl Server {
             is_replica: false,
             executing_multi: false,
             slowlog: Default::default(),
+            persist: persist::SaveState::new(unix_ms() / 1000),
         }
     }
 
@@ -261,7 +264,9 @@ impl Server {
                     unix_ms() / 1000,
                     name
                 ));
-                self.shutdown = Some(Shutdown::Requested { save: None });
+                if self.prepare_shutdown(None) {
+                    self.shutdown = Some(Shutdown::Requested { save: None });
+                }
             }
         }
     }
