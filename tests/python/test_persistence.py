@@ -203,3 +203,30 @@ def test_failed_save_reports_and_shutdown_keeps_running():
         c.close()
         shutil.rmtree(blocker, ignore_errors=True)
         srv.cleanup()
+
+
+def test_check_rdb_matches_redis_check_rdb():
+    from servers import rhea_bin
+    theirs = start_redis()
+    c = RawConn(theirs.port)
+    populate(c)
+    c.call("SAVE")
+    c.close()
+    theirs.stop()
+    path = os.path.join(theirs.cwd, "dump.rdb")
+    link = os.path.join(theirs.cwd, "redis-check-rdb")
+    os.symlink(rhea_bin(), link)
+    try:
+        for argv in ([rhea_bin(), "check-rdb", path], [link, path]):
+            ours = subprocess.run(argv, capture_output=True, text=True)
+            real = subprocess.run(["redis-check-rdb", path], capture_output=True, text=True)
+            assert (ours.returncode, ours.stdout) == (real.returncode, real.stdout) == (0, real.stdout)
+        good = open(path, "rb").read()
+        with open(path, "wb") as f:
+            f.write(good[: len(good) - 40])
+        ours = subprocess.run([rhea_bin(), "check-rdb", path], capture_output=True, text=True)
+        real = subprocess.run(["redis-check-rdb", path], capture_output=True, text=True)
+        assert ours.returncode == real.returncode == 1
+        assert "--- RDB ERROR DETECTED ---" in ours.stdout and "[offset " in ours.stdout
+    finally:
+        theirs.cleanup()

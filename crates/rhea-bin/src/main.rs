@@ -7,15 +7,19 @@
 
 use std::process::ExitCode;
 
+mod check_rdb;
+
 const USAGE: &str = "\
 rhea: the classic highly-available Redis stack in one binary
 
 Usage:
   rhea server [redis.conf] [--directive value]...   a Redis 7.0-compatible server
+  rhea check-rdb FILE                               verify an RDB file (redis-check-rdb)
   rhea --help                                       this text
   rhea --version
 
-Started as `redis-server` (a symlink), it behaves as `rhea server`.
+Started as `redis-server` or `redis-check-rdb` (a symlink), it behaves as
+`rhea server` or `rhea check-rdb`.
 Run `rhea server --help` for the server's own options.
 ";
 
@@ -25,8 +29,10 @@ fn main() -> ExitCode {
     let base = argv0.rsplit('/').next().unwrap_or(argv0);
     let code = match base {
         "redis-server" => rhea_server::server::main(&argv[1..]),
+        "redis-check-rdb" => check_rdb::main(argv0, &argv[1..]),
         _ => match argv.get(1).map(String::as_str) {
             Some("server") => rhea_server::server::main(&argv[2..]),
+            Some("check-rdb") => check_rdb::main("rhea check-rdb", &argv[2..]),
             Some("--version") | Some("-v") => {
                 println!(
                     "rhea {} (redis {})",
