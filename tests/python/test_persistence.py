@@ -2,9 +2,11 @@
 with real redis-server 7.0.15 in both directions (DEBUG DIGEST must agree), and refusal
 to start on a corrupt file."""
 import os
+import re
 import shutil
 import signal
 import subprocess
+import time
 
 
 from resp import RawConn
@@ -184,26 +186,32 @@ def start_args():
 
 
 def test_failed_save_reports_and_shutdown_keeps_running():
-    srv = start_rhea("--save", "3600 1")
-    c = RawConn(srv.port)
-    # A non-empty directory where dump.rdb should go: the final rename fails, even for
-    # root, and the temp file must not be left behind.
-    blocker = os.path.join(srv.cwd, "dump.rdb")
-    os.mkdir(blocker)
-    open(os.path.join(blocker, "keep"), "w").close()
-    try:
-        c.call("SET", "k", "v")
-        assert c.call("SAVE") == b"-ERR\r\n"
-        assert not [f for f in os.listdir(srv.cwd) if f.startswith("temp-")]
-        assert b"rdb_last_bgsave_status:err\r\n" in c.call("INFO", "persistence")
-        assert c.call("SHUTDOWN") == b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
-        assert c.call("PING") == b"+PONG\r\n"
-        assert "Error trying to save the DB, can't exit." in srv.output()
-    finally:
-        c.close()
-        shutil.rmtree(blocker, ignore_errors=True)
-        srv.cleanup()
-
+    """Same steps on both servers: a non-empty directory where dump.rdb should go makes
+    the final rename fail, even for root; a foreground SAVE failure leaves the bgsave
+    status ok (so no MISCONF), and SHUTDOWN refuses to exit without its final save."""
+    outs = []
+    for start in (start_rhea, start_redis):
+        srv = start("--save", "3600 1")
+        c = RawConn(srv.port)
+        blocker = os.path.join(srv.cwd, "dump.rdb")
+        os.mkdir(blocker)
+        open(os.path.join(blocker, "keep"), "w").close()
+        try:
+            c.call("SET", "k", "v")
+            got = [c.call("SAVE"), info_field(c, "rdb_last_bgsave_status"),
+                   info_field(c, "rdb_saves"), c.call("SHUTDOWN"), c.call("PING")]
+            assert not [f for f in os.listdir(srv.cwd) if f.startswith("temp-")]
+            log = srv.output()
+            assert re.search(r"Error moving temp DB file temp-\d+\.rdb on the final destination "
+                             r"dump\.rdb \(in server root dir .*\): Is a directory", log), log
+            assert "Error trying to save the DB, can't exit." in log
+            outs.append(got)
+        finally:
+            c.close()
+            shutil.rmtree(blocker, ignore_errors=True)
+            srv.cleanup()
+    assert outs[0] == outs[1]
+    assert outs[0][3] == b"-ERR Errors trying to SHUTDOWN. Check logs.\r\n"
 
 def test_check_rdb_matches_redis_check_rdb():
     from servers import rhea_bin
@@ -230,3 +238,99 @@ def test_check_rdb_matches_redis_check_rdb():
         assert "--- RDB ERROR DETECTED ---" in ours.stdout and "[offset " in ours.stdout
     finally:
         theirs.cleanup()
+
+
+def info_field(c, name):
+    for line in c.call("INFO", "persistence").split(b"\r\n"):
+        if line.startswith(name.encode() + b":"):
+            return line.split(b":", 1)[1].decode()
+    raise KeyError(name)
+
+
+def wait_bgsave_done(c, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if info_field(c, "rdb_bgsave_in_progress") == "0":
+            return
+        time.sleep(0.05)
+    raise AssertionError("BGSAVE did not finish")
+
+
+def test_bgsave_is_a_point_in_time_snapshot():
+    srv = start_rhea(*DEBUG)
+    c = RawConn(srv.port)
+    populate(c)
+    before = digest(srv.port)
+    assert c.call("BGSAVE") == b"+Background saving started\r\n"
+    c.call("SET", "written-after-bgsave", "x")
+    wait_bgsave_done(c)
+    assert info_field(c, "rdb_last_bgsave_status") == "ok"
+    assert info_field(c, "rdb_changes_since_last_save") == "1"
+    c.close()
+    srv.stop(signal.SIGKILL)
+    again = start_rhea(*DEBUG, cwd=srv.cwd)
+    try:
+        assert digest(again.port) == before
+    finally:
+        again.cleanup()
+
+
+def test_bgsave_in_progress_replies_like_redis():
+    outs = []
+    for start in (start_rhea, start_redis):
+        srv = start(*DEBUG)
+        c = RawConn(srv.port)
+        try:
+            c.call("DEBUG", "POPULATE", "400000", "key", "64")
+            got = [c.call("BGSAVE"), c.call("BGSAVE"), c.call("BGSAVE", "SCHEDULE"),
+                   c.call("SAVE"), c.call("BGSAVE", "NOW")]
+            wait_bgsave_done(c)
+            deadline = time.time() + 30
+            while time.time() < deadline and info_field(c, "rdb_saves") != "2":
+                time.sleep(0.05)
+            got.append(info_field(c, "rdb_saves"))
+            outs.append(got)
+        finally:
+            c.close()
+            srv.cleanup()
+    assert outs[0] == outs[1]
+    assert outs[0][1] == b"-ERR Background save already in progress\r\n"
+
+
+def test_save_points_trigger_a_background_save():
+    srv = start_rhea("--save", "1 1")
+    c = RawConn(srv.port)
+    try:
+        c.call("SET", "k", "v")
+        deadline = time.time() + 10
+        while time.time() < deadline and not os.path.exists(os.path.join(srv.cwd, "dump.rdb")):
+            time.sleep(0.1)
+        assert os.path.exists(os.path.join(srv.cwd, "dump.rdb"))
+        assert "1 changes in 1 seconds. Saving..." in srv.output()
+    finally:
+        c.close()
+        srv.cleanup()
+
+
+def test_misconf_after_a_failed_background_save_like_redis():
+    outs = []
+    for start in (start_rhea, start_redis):
+        srv = start("--save", "1 1")
+        blocker = os.path.join(srv.cwd, "dump.rdb")
+        os.mkdir(blocker)
+        open(os.path.join(blocker, "keep"), "w").close()
+        c = RawConn(srv.port)
+        try:
+            c.call("SET", "k", "v")
+            deadline = time.time() + 15
+            while time.time() < deadline and info_field(c, "rdb_last_bgsave_status") != "err":
+                time.sleep(0.1)
+            outs.append([c.call("SET", "k2", "v"), c.call("PING"), c.call("GET", "k"),
+                         c.call("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"),
+                         c.call("SET", "k3", "v")])
+        finally:
+            c.close()
+            shutil.rmtree(blocker, ignore_errors=True)
+            srv.cleanup()
+    assert outs[0] == outs[1]
+    assert outs[0][0].startswith(b"-MISCONF Redis is configured to save RDB snapshots")

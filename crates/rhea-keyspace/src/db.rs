@@ -22,7 +22,7 @@ pub struct Access {
     pub is_master_client: bool,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Db {
     pub dict: Dict<Bytes, Entry>,
     pub expires: Dict<Bytes, i64>,

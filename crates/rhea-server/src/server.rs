@@ -104,6 +104,7 @@ pub fn main(args: &[String]) -> i32 {
     shared.max_bulk_len.store(st.proto_max_bulk_len, Ordering::Relaxed);
     shared.query_buffer_limit.store(st.client_query_buffer_limit, Ordering::Relaxed);
     let mut engine = Server::new(settings, loaded, shared);
+    engine.self_tx = Some(tx.clone());
     if let Some(l) = startup_load {
         engine.dbs = l.dbs;
         engine.persist.last_load_keys_loaded = l.keys_loaded;

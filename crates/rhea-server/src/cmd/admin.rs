@@ -201,6 +201,9 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         None
     };
     if !ctx.srv.prepare_shutdown(save) {
+        crate::warning!(
+            "Errors trying to shut down the server. Check the logs for more information."
+        );
         return Reply::err("ERR Errors trying to SHUTDOWN. Check logs.");
     }
     ctx.srv.shutdown = Some(Shutdown::Requested { save });

@@ -238,12 +238,15 @@ fn persistence(srv: &Server, l: &mut Lines) {
     l.add("current_save_keys_processed", 0);
     l.add("current_save_keys_total", 0);
     l.add("rdb_changes_since_last_save", srv.dirty);
-    l.add("rdb_bgsave_in_progress", 0);
+    l.add("rdb_bgsave_in_progress", i64::from(srv.persist.bgsave.is_some()));
     // No save has happened yet: Redis reports its start time until the first one.
     l.add("rdb_last_save_time", srv.persist.lastsave);
     l.add("rdb_last_bgsave_status", if srv.persist.last_save_ok { "ok" } else { "err" });
-    l.add("rdb_last_bgsave_time_sec", -1);
-    l.add("rdb_current_bgsave_time_sec", -1);
+    l.add("rdb_last_bgsave_time_sec", srv.persist.last_bgsave_secs);
+    l.add(
+        "rdb_current_bgsave_time_sec",
+        srv.persist.bgsave.map_or(-1, |(t, _)| t.elapsed().as_secs() as i64),
+    );
     l.add("rdb_saves", srv.persist.saves);
     l.add("rdb_last_cow_size", 0);
     l.add("rdb_last_load_keys_expired", srv.persist.last_load_keys_expired);

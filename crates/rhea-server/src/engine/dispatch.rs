@@ -18,6 +18,13 @@ use super::stats::SlowEntry;
 use super::table::{Command, Lookup, flags};
 use super::{Server, unix_ms};
 
+/// The refusal while the last RDB save failed (`stop-writes-on-bgsave-error`).
+pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently \
+    unable to persist to disk. Commands that may modify the data set are disabled, because this \
+    instance is configured to report errors during writes if RDB snapshotting fails \
+    (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB \
+    error.";
+
 /// Run one command from `c`'s queue, writing its reply into `c`'s output buffer.
 pub fn process_command(srv: &mut Server, c: &mut Client, argv: Vec<Bytes>) {
     c.last_interaction = Instant::now();
@@ -79,6 +86,9 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
     if c.multi.is_some() && cmd.has(flags::NO_MULTI) {
         let text = "ERR Command not allowed inside a transaction".to_string();
         return Some(reject(srv, c, Some(cmd), text));
+    }
+    if (cmd.is_write() || cmd.name == "ping") && !c.is_master && srv.writes_denied_by_disk_error() {
+        return Some(reject(srv, c, Some(cmd), MISCONF.to_string()));
     }
     if c.proto == rhea_resp::Protocol::Resp2 && c.in_pubsub() && !allowed_in_pubsub(cmd) {
         let text = format!(

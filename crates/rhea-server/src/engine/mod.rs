@@ -83,6 +83,8 @@ pub enum Event {
     },
     /// SIGTERM / SIGINT.
     Signal(&'static str),
+    /// The background save finished.
+    BgsaveDone(Result<(), String>),
 }
 
 /// How the server was asked to stop.
@@ -139,6 +141,8 @@ pub struct Server {
     pub executing_multi: bool,
     pub slowlog: stats::SlowLog,
     pub persist: persist::SaveState,
+    /// The engine's own event channel, for background jobs that report back.
+    pub self_tx: Option<crossbeam_channel::Sender<Event>>,
 }
 
 pub fn unix_ms() -> i64 {
@@ -181,6 +185,7 @@ impl Server {
             executing_multi: false,
             slowlog: Default::default(),
             persist: persist::SaveState::new(unix_ms() / 1000),
+            self_tx: None,
         }
     }
 
@@ -256,6 +261,7 @@ impl Server {
                     self.forget_client(&mut c);
                 }
             }
+            Event::BgsaveDone(result) => self.bgsave_done(result),
             Event::Signal(name) => {
                 // Redis logs this from its signal handler, in that handler's own format.
                 crate::log::write_raw(&format!(
@@ -624,6 +630,11 @@ impl Server {
             self.active_expire(now_ms);
         }
         self.timeout_idle_clients();
+        self.check_save_points();
+        if self.persist.bgsave_scheduled && self.persist.bgsave.is_none() {
+            self.persist.bgsave_scheduled = false;
+            let _ = self.start_bgsave();
+        }
         self.stats.sample_ops(Instant::now());
     }
 

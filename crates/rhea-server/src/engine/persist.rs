@@ -4,11 +4,17 @@
 //! The file is written to `temp-<pid>.rdb` in `dir` (the process's working directory),
 //! fsynced, then renamed over `dbfilename`, so a crash never leaves a torn dump.
 //!
-//! Caveats: saving is synchronous on the engine thread (SAVE semantics); BGSAVE, save
-//! points and the MISCONF guard are not wired yet.
+//! BGSAVE takes a point-in-time copy of the databases on the engine thread and
+//! serialises it on a background thread (no fork: forking a multi-threaded process is
+//! unsafe); the engine learns the outcome through its event channel.
+//!
+//! Caveat: the copy is a deep clone, so taking it pauses the engine in proportion to the
+//! dataset, and memory peaks at twice the data during a save. Sharing values (Arc or a
+//! persistent map) would make the snapshot O(1); that is issue 3's performance work.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rhea_keyspace::Db;
@@ -23,10 +29,20 @@ use crate::{notice, warning};
 pub struct SaveState {
     /// Unix seconds of the last successful save (startup time before the first one).
     pub lastsave: i64,
+    /// `lastbgsave_status`: set by background saves, and to ok by a successful SAVE.
     pub last_save_ok: bool,
     pub saves: u64,
     pub last_load_keys_loaded: u64,
     pub last_load_keys_expired: u64,
+    /// The BGSAVE in progress: when it started and `dirty` at that moment.
+    pub bgsave: Option<(Instant, u64)>,
+    /// BGSAVE SCHEDULE asked for one more once the current one ends.
+    pub bgsave_scheduled: bool,
+    pub last_bgsave_secs: i64,
+    /// Unix seconds of the last automatic attempt (failed ones are retried after 5 s).
+    pub last_bgsave_try: i64,
+    /// Set by shutdown to abandon the background save in progress.
+    pub bgsave_cancel: Arc<Mutex<bool>>,
 }
 
 impl SaveState {
@@ -37,33 +53,57 @@ impl SaveState {
             saves: 0,
             last_load_keys_loaded: 0,
             last_load_keys_expired: 0,
+            bgsave: None,
+            bgsave_scheduled: false,
+            last_bgsave_secs: -1,
+            last_bgsave_try: 0,
+            bgsave_cancel: Arc::new(Mutex::new(false)),
         }
     }
 }
 
 /// Write `dbs` as an RDB file at `dbfilename`, atomically (temp file, fsync, rename).
-pub fn write_rdb(cfg: &Config, dbs: &[Db]) -> Result<(), String> {
-    let tmp = format!("temp-{}.rdb", std::process::id());
+/// `tmp` names the temporary file (SAVE and BGSAVE use different ones). A background
+/// save passes its `cancel` flag, held across the check and the rename, so a save that
+/// shutdown abandoned can never replace the newer final dump.
+pub fn write_rdb(
+    cfg: &Config,
+    dbs: &[Db],
+    tmp: &str,
+    cancel: Option<&Mutex<bool>>,
+) -> Result<(), String> {
     let opts = WriteOptions {
         compression: cfg.rdbcompression,
         checksum: cfg.rdbchecksum,
         ctime: unix_ms() / 1000,
         ..WriteOptions::default()
     };
-    let result = (|| -> std::io::Result<()> {
-        let file = File::create(&tmp)?;
+    let written = (|| -> std::io::Result<()> {
+        let file = File::create(tmp)?;
         let mut out = rhea_rdb::write_dbs(BufWriter::new(file), dbs, &opts)?;
         out.flush()?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        fs::rename(&tmp, &cfg.dbfilename)
+        file.sync_all()
     })();
-    result.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
+    let cwd = &cfg.dir;
+    if let Err(e) = written {
+        let _ = fs::remove_file(tmp);
+        return Err(format!(
+            "Failed opening the temp RDB file {tmp} (in server root dir {cwd}) for saving: {}",
+            crate::config::strerror(&e)
+        ));
+    }
+    let guard = cancel.map(|m| m.lock().unwrap_or_else(|p| p.into_inner()));
+    if guard.as_deref() == Some(&true) {
+        let _ = fs::remove_file(tmp);
+        return Err("Background save abandoned by shutdown".into());
+    }
+    fs::rename(tmp, &cfg.dbfilename).map_err(|e| {
+        let _ = fs::remove_file(tmp);
         format!(
-            "Failed saving the DB to {} (in server root dir {}): {}",
+            "Error moving temp DB file {tmp} on the final destination {} (in server root dir \
+             {cwd}): {}",
             cfg.dbfilename,
-            cfg.dir,
             crate::config::strerror(&e)
         )
     })
@@ -72,21 +112,100 @@ pub fn write_rdb(cfg: &Config, dbs: &[Db]) -> Result<(), String> {
 impl Server {
     /// `rdbSave` from the engine thread: a blocking, consistent snapshot.
     pub fn save(&mut self) -> Result<(), String> {
-        match write_rdb(&self.loaded.config, &self.dbs) {
+        if self.persist.bgsave.is_some() {
+            return Err("Background save already in progress".into());
+        }
+        let tmp = format!("temp-{}.rdb", std::process::id());
+        // Redis counts attempts, and only a success touches the bgsave status.
+        self.persist.saves += 1;
+        match write_rdb(&self.loaded.config, &self.dbs, &tmp, None) {
             Ok(()) => {
                 notice!("DB saved on disk");
                 self.dirty = 0;
                 self.persist.lastsave = unix_ms() / 1000;
                 self.persist.last_save_ok = true;
-                self.persist.saves += 1;
                 Ok(())
             }
             Err(e) => {
                 warning!("{}", e);
-                self.persist.last_save_ok = false;
                 Err(e)
             }
         }
+    }
+
+    /// `rdbSaveBackground`: copy the databases now, serialise them on another thread.
+    pub fn start_bgsave(&mut self) -> Result<(), String> {
+        if self.persist.bgsave.is_some() {
+            return Err("Background save already in progress".into());
+        }
+        let Some(tx) = self.self_tx.clone() else {
+            return Err("background saving is not available".into());
+        };
+        let snapshot: Vec<Db> = self.dbs.clone();
+        let cfg = self.loaded.config.clone();
+        let cancel = Arc::new(Mutex::new(false));
+        self.persist.bgsave_cancel = cancel.clone();
+        self.persist.last_bgsave_try = unix_ms() / 1000;
+        let spawned = std::thread::Builder::new().name("rhea-bgsave".into()).spawn(move || {
+            let tmp = format!("temp-bg-{}.rdb", std::process::id());
+            let result = write_rdb(&cfg, &snapshot, &tmp, Some(&cancel));
+            drop(snapshot);
+            let _ = tx.send(super::Event::BgsaveDone(result));
+        });
+        if let Err(e) = spawned {
+            self.persist.last_save_ok = false;
+            return Err(format!("Can't save in background: {e}"));
+        }
+        self.persist.bgsave = Some((Instant::now(), self.dirty));
+        self.persist.saves += 1;
+        notice!("Background saving started");
+        Ok(())
+    }
+
+    /// The background thread finished (`backgroundSaveDoneHandler`).
+    pub fn bgsave_done(&mut self, result: Result<(), String>) {
+        let Some((started, dirty_before)) = self.persist.bgsave.take() else { return };
+        self.persist.last_bgsave_secs = started.elapsed().as_secs() as i64;
+        match result {
+            Ok(()) => {
+                notice!("Background saving terminated with success");
+                self.dirty = self.dirty.saturating_sub(dirty_before);
+                self.persist.lastsave = unix_ms() / 1000;
+                self.persist.last_save_ok = true;
+            }
+            Err(e) => {
+                warning!("{}", e);
+                warning!("Background saving error");
+                self.persist.last_save_ok = false;
+            }
+        }
+        if std::mem::take(&mut self.persist.bgsave_scheduled) {
+            let _ = self.start_bgsave();
+        }
+    }
+
+    /// `serverCron`'s save points: a BGSAVE once `changes` writes are `secs` old, unless
+    /// the last attempt failed less than 5 seconds ago.
+    pub fn check_save_points(&mut self) {
+        if self.persist.bgsave.is_some() {
+            return;
+        }
+        let now = unix_ms() / 1000;
+        let retry_ok = self.persist.last_save_ok || now - self.persist.last_bgsave_try > 5;
+        let due = self.loaded.config.save_points.iter().find(|&&(secs, changes)| {
+            self.dirty as i64 >= changes && now - self.persist.lastsave > secs as i64
+        });
+        if let (Some(&(secs, changes)), true) = (due, retry_ok) {
+            notice!("{} changes in {} seconds. Saving...", changes, secs);
+            let _ = self.start_bgsave();
+        }
+    }
+
+    /// `writeCommandsDeniedByDiskError`: the last save failed and the user asked writes
+    /// to stop in that case.
+    pub fn writes_denied_by_disk_error(&self) -> bool {
+        let c = &self.loaded.config;
+        c.stop_writes_on_bgsave_error && !c.save_points.is_empty() && !self.persist.last_save_ok
     }
 
     /// `prepareForShutdown`: save when asked to (`Some(true)`), or by default when save
@@ -94,6 +213,10 @@ impl Server {
     /// logging why, when the save failed and the server must keep running.
     pub fn prepare_shutdown(&mut self, save: Option<bool>) -> bool {
         warning!("User requested shutdown...");
+        if self.persist.bgsave.take().is_some() {
+            warning!("There is a child saving an .rdb. Killing it!");
+            *self.persist.bgsave_cancel.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        }
         let wanted = save.unwrap_or(!self.loaded.config.save_points.is_empty());
         if wanted {
             notice!("Saving the final RDB snapshot before exiting.");
