@@ -23,7 +23,9 @@ cargo build --release --workspace
 export RHEA_BIN="$PWD/target/release/rhea"
 
 echo "== cargo test"
-cargo test --release --workspace
+# One test thread: several integration tests start real servers on "free" ports, and
+# two tests racing for the same port make each other fail.
+cargo test --release --workspace -- --test-threads=1
 
 echo "== python tests"
 cd tests/python
