@@ -44,6 +44,30 @@ def digest(port):
     return d
 
 
+def saved_dataset(start, kill=False):
+    """Start a server, populate it, SAVE, stop it (SIGKILL if `kill`); returns the stopped
+    server (its directory holds dump.rdb) and the dataset's DEBUG DIGEST."""
+    srv = start(*DEBUG)
+    c = RawConn(srv.port)
+    populate(c)
+    want = digest(srv.port)
+    assert c.call("SAVE") == b"+OK\r\n"
+    if kill:
+        c.call("SET", "after-save", "lost")
+    c.close()
+    srv.stop(signal.SIGKILL if kill else signal.SIGTERM)
+    return srv, want
+
+
+def assert_restart_digest(start, cwd, want):
+    """Start on `cwd`'s dump and check the loaded dataset's digest."""
+    srv = start(*DEBUG, cwd=cwd)
+    try:
+        assert digest(srv.port) == want
+    finally:
+        srv.cleanup()
+
+
 def test_save_then_restart_keeps_everything():
     srv = start_rhea(*DEBUG)
     d = srv.cwd
@@ -111,52 +135,21 @@ def test_shutdown_nosave_and_save():
 
 
 def test_kill_9_after_save_keeps_the_snapshot():
-    srv = start_rhea(*DEBUG)
-    c = RawConn(srv.port)
-    populate(c)
-    before = digest(srv.port)
-    assert c.call("SAVE") == b"+OK\r\n"
-    c.call("SET", "after-save", "lost")
-    c.close()
-    srv.stop(signal.SIGKILL)
-    again = start_rhea(*DEBUG, cwd=srv.cwd)
-    try:
-        assert digest(again.port) == before
-    finally:
-        again.cleanup()
+    srv, want = saved_dataset(start_rhea, kill=True)
+    assert_restart_digest(start_rhea, srv.cwd, want)
 
 
 def test_real_redis_dump_loads_into_rhea():
-    theirs = start_redis(*DEBUG)
-    c = RawConn(theirs.port)
-    populate(c)
-    want = digest(theirs.port)
-    assert c.call("SAVE") == b"+OK\r\n"
-    c.close()
-    theirs.stop()
-    ours = start_rhea(*DEBUG, cwd=theirs.cwd)
-    try:
-        assert digest(ours.port) == want
-    finally:
-        ours.cleanup()
+    theirs, want = saved_dataset(start_redis)
+    assert_restart_digest(start_rhea, theirs.cwd, want)
 
 
 def test_rhea_dump_loads_into_real_redis_and_passes_check_rdb():
-    ours = start_rhea(*DEBUG)
-    c = RawConn(ours.port)
-    populate(c)
-    want = digest(ours.port)
-    assert c.call("SAVE") == b"+OK\r\n"
-    c.close()
-    ours.stop()
+    ours, want = saved_dataset(start_rhea)
     path = os.path.join(ours.cwd, "dump.rdb")
     check = subprocess.run(["redis-check-rdb", path], capture_output=True, text=True)
     assert check.returncode == 0 and "RDB looks OK!" in check.stdout, check.stdout
-    theirs = start_redis(*DEBUG, cwd=ours.cwd)
-    try:
-        assert digest(theirs.port) == want
-    finally:
-        theirs.cleanup()
+    assert_restart_digest(start_redis, ours.cwd, want)
 
 
 def test_corrupt_or_truncated_dump_refuses_to_start():
