@@ -78,6 +78,35 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     if v.is_nan() { None } else { Some(v) }
 }
 
+/// `digits [. digits] [(e|E) [+|-] digits]` with at least one mantissa digit, the whole
+/// of `s` (a shorter valid prefix would leave `strtod`'s end pointer short of the NUL,
+/// which Redis treats as an invalid number). Shared by ZADD scores and range bounds.
+pub fn is_decimal_float(s: &[u8]) -> bool {
+    let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+    let int = digits(s);
+    let mut i = int;
+    let mut frac = 0;
+    if s.get(i) == Some(&b'.') {
+        frac = digits(&s[i + 1..]);
+        i += 1 + frac;
+    }
+    if int + frac == 0 {
+        return false;
+    }
+    if matches!(s.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(s.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let exp = digits(&s[i..]);
+        if exp == 0 {
+            return false;
+        }
+        i += exp;
+    }
+    i == s.len()
+}
+
 /// `printf("%.17g", v)` for finite values, `inf`/`-inf`/`nan` otherwise.
 pub fn fmt_g17(v: f64) -> String {
     fmt_g(v, 17)

@@ -14,6 +14,7 @@
 //! `rhea_resp::number::parse_f64`, these parsers reject them.
 
 use bytes::Bytes;
+use rhea_resp::number::is_decimal_float;
 
 /// A score interval, `[min, max]` with either end optionally open (Redis's
 /// `zrangespec`). Infinite ends come from `-inf` / `+inf`.
@@ -96,34 +97,6 @@ fn strtod_whole(s: &[u8]) -> Option<f64> {
         return None;
     };
     Some(if neg { -v } else { v })
-}
-
-/// `digits [. digits] [(e|E) [+|-] digits]` with at least one mantissa digit, the whole
-/// of `s` (a shorter valid prefix would leave `strtod`'s end pointer short of the NUL).
-fn is_decimal_float(s: &[u8]) -> bool {
-    let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
-    let int = digits(s);
-    let mut i = int;
-    let mut frac = 0;
-    if s.get(i) == Some(&b'.') {
-        frac = digits(&s[i + 1..]);
-        i += 1 + frac;
-    }
-    if int + frac == 0 {
-        return false;
-    }
-    if matches!(s.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(s.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        let exp = digits(&s[i..]);
-        if exp == 0 {
-            return false;
-        }
-        i += exp;
-    }
-    i == s.len()
 }
 
 /// One end of a ZRANGEBYLEX interval.

@@ -22,7 +22,7 @@
 use bytes::Bytes;
 use rhea_keyspace::Value;
 use rhea_keyspace::zset::{LexRange, ScoreRange, ZSet};
-use rhea_resp::number::parse_i64;
+use rhea_resp::number::{is_decimal_float, parse_i64};
 use rhea_resp::{Protocol, Reply};
 
 use super::args::{NOT_FLOAT, NOT_INTEGER, SYNTAX_ERR, is};
@@ -226,34 +226,6 @@ pub fn parse_score(a: &[u8]) -> Option<f64> {
 /// C `isspace`.
 pub fn is_c_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-/// `digits [. digits] [(e|E) [+|-] digits]` with at least one mantissa digit, the whole
-/// of `s` (`strtod` stopping early would leave Redis's end-pointer check failing).
-fn is_decimal_float(s: &[u8]) -> bool {
-    let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
-    let int = digits(s);
-    let mut i = int;
-    let mut frac = 0;
-    if s.get(i) == Some(&b'.') {
-        frac = digits(&s[i + 1..]);
-        i += 1 + frac;
-    }
-    if int + frac == 0 {
-        return false;
-    }
-    if matches!(s.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(s.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        let exp = digits(&s[i..]);
-        if exp == 0 {
-            return false;
-        }
-        i += exp;
-    }
-    i == s.len()
 }
 
 /// The part of a C99 hexadecimal float after `0x`: `hexdigits [. hexdigits] [p [+|-]
