@@ -100,6 +100,21 @@ fn dataset() -> impl Strategy<Value = Vec<(u8, Vec<u8>, Gen, Option<i64>)>> {
     )
 }
 
+/// A hash that went to `hashtable` because a value was once too long, then overwritten by
+/// a short one, is saved as a plain hash and loads as a listpack again when it fits, as
+/// in Redis's `rdbLoadObject`. Every other encoding survives the round trip.
+fn encoding_after_load(km: &KeyModel, limits: &EncodingLimits) -> String {
+    if let Model::Hash(h) = &km.value {
+        let fits = h.len() <= limits.hash_max_listpack_entries
+            && h.iter().all(|(f, v)| {
+                f.len() <= limits.hash_max_listpack_value
+                    && v.len() <= limits.hash_max_listpack_value
+            });
+        return if fits { "listpack" } else { "hashtable" }.to_string();
+    }
+    km.encoding.clone()
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -124,7 +139,10 @@ proptest! {
         let bytes = write_dbs(Vec::new(), &dbs, &opts).unwrap();
         prop_assert!(check(&bytes).ok());
         let loaded = load(&bytes, &LoadOptions { limits, verify_checksum: true }, 4, None).unwrap();
-        let (got, want) = (dbs_model(&loaded.dbs), dbs_model(&dbs));
+        let (got, mut want) = (dbs_model(&loaded.dbs), dbs_model(&dbs));
+        for km in want.values_mut().flat_map(|db| db.values_mut()) {
+            km.encoding = encoding_after_load(km, &limits);
+        }
         prop_assert!(got == want, "round trip differs:\n{:?}\n{:?}", got, want);
     }
 
