@@ -75,7 +75,8 @@ impl Db {
     }
 
     fn remove_expired(&mut self, key: &[u8]) {
-        if let Some((k, _)) = self.dict.remove(key) {
+        if let Some((k, e)) = self.dict.remove(key) {
+            e.note_dropped();
             self.expires.remove(key);
             self.expired_log.push(k);
         }
@@ -102,7 +103,7 @@ impl Db {
         }
         match self.dict.get_mut(&key[..]) {
             Some(e) => {
-                e.value = value;
+                e.set_value(value);
                 e.lru = lru;
             }
             None => {
@@ -113,7 +114,8 @@ impl Db {
 
     /// Remove a key. Returns whether it existed.
     pub fn delete(&mut self, key: &[u8]) -> bool {
-        if self.dict.remove(key).is_some() {
+        if let Some((_, e)) = self.dict.remove(key) {
+            e.note_dropped();
             self.expires.remove(key);
             true
         } else {
@@ -203,6 +205,9 @@ impl Db {
 
     /// Drop everything.
     pub fn clear(&mut self) {
+        for e in self.dict.values() {
+            e.note_dropped();
+        }
         self.dict.clear();
         self.expires.clear();
         self.avg_ttl = 0;

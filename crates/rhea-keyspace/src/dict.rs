@@ -16,14 +16,25 @@
 //!          [3] -> ∅          mask = len - 1, bucket = hash & mask
 //! ```
 //!
-//! Caveat: resizing rehashes in one go (Redis rehashes incrementally), so a resize of a
+//! Caveats: resizing rehashes in one go (Redis rehashes incrementally), so a resize of a
 //! table with millions of entries is one pause proportional to its size.
+//!
+//! ## Copy-on-write segments (what replaces `fork()` for BGSAVE)
+//! The bucket array is cut into segments of [`SEGMENT_BUCKETS`] buckets, each behind an
+//! `Arc`. Cloning a `Dict` clones the segment pointers only (one reference count per 256
+//! buckets), so a point-in-time snapshot of a million keys costs microseconds. The first
+//! write to a segment that a snapshot still shares copies that segment (its chains, not
+//! the values behind them when those are `Arc`s too) — the page-granular copy-on-write
+//! of a forked Redis child, at 256-bucket granularity. Bytes copied that way are added
+//! to [`crate::cow`] so the engine can report them and keep them out of maxmemory.
 
 use std::borrow::Borrow;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use rand::Rng;
 
+#[derive(Clone)]
 struct Node<K, V> {
     key: K,
     val: V,
@@ -32,19 +43,48 @@ struct Node<K, V> {
 
 type Link<K, V> = Option<Box<Node<K, V>>>;
 
+/// Buckets per copy-on-write segment: small enough that copying one on first write is a
+/// few microseconds, large enough that a snapshot of a big table is a few thousand
+/// reference counts.
+pub const SEGMENT_BUCKETS: usize = 256;
+const SEGMENT_BITS: u32 = SEGMENT_BUCKETS.trailing_zeros();
+
+type Segment<K, V> = Vec<Link<K, V>>;
+
 /// Minimum number of buckets once anything is stored.
 const MIN_BUCKETS: usize = 4;
 
 pub struct Dict<K, V> {
-    buckets: Vec<Link<K, V>>,
+    segments: Vec<Arc<Segment<K, V>>>,
+    /// Total buckets, a power of two (0 when empty).
+    nbuckets: usize,
     len: usize,
     hasher: ahash::RandomState,
 }
 
 impl<K, V> Default for Dict<K, V> {
     fn default() -> Self {
-        Dict { buckets: Vec::new(), len: 0, hasher: ahash::RandomState::new() }
+        Dict { segments: Vec::new(), nbuckets: 0, len: 0, hasher: ahash::RandomState::new() }
     }
+}
+
+/// Segments for `nbuckets` empty buckets.
+fn empty_segments<K, V>(nbuckets: usize) -> Vec<Arc<Segment<K, V>>> {
+    let per = nbuckets.min(SEGMENT_BUCKETS);
+    (0..nbuckets.div_ceil(per.max(1))).map(|_| Arc::new((0..per).map(|_| None).collect())).collect()
+}
+
+/// Approximate heap bytes of a segment, for the copy-on-write statistics.
+fn segment_bytes<K, V>(seg: &Segment<K, V>) -> u64 {
+    let mut nodes = 0u64;
+    for link in seg {
+        let mut cur = link.as_deref();
+        while let Some(n) = cur {
+            nodes += 1;
+            cur = n.next.as_deref();
+        }
+    }
+    (seg.len() * size_of::<Link<K, V>>()) as u64 + nodes * size_of::<Node<K, V>>() as u64
 }
 
 impl<K: Hash + Eq, V> Dict<K, V> {
@@ -62,11 +102,15 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
     /// Number of buckets (Redis reports it in DEBUG HTSTATS-like places; SCAN uses it).
     pub fn bucket_count(&self) -> usize {
-        self.buckets.len()
+        self.nbuckets
     }
 
     fn bucket_of<Q: Hash + ?Sized>(&self, key: &Q) -> usize {
-        (self.hasher.hash_one(key) as usize) & (self.buckets.len() - 1)
+        (self.hasher.hash_one(key) as usize) & (self.nbuckets - 1)
+    }
+
+    fn bucket(&self, idx: usize) -> &Link<K, V> {
+        &self.segments[idx >> SEGMENT_BITS][idx & (SEGMENT_BUCKETS - 1)]
     }
 
     pub fn get<Q>(&self, key: &Q) -> Option<&V>
@@ -85,31 +129,12 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         if self.len == 0 {
             return None;
         }
-        let mut link = &self.buckets[self.bucket_of(key)];
+        let mut link = self.bucket(self.bucket_of(key));
         while let Some(node) = link {
             if node.key.borrow() == key {
                 return Some((&node.key, &node.val));
             }
             link = &node.next;
-        }
-        None
-    }
-
-    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        if self.len == 0 {
-            return None;
-        }
-        let idx = self.bucket_of(key);
-        let mut link = &mut self.buckets[idx];
-        while let Some(node) = link {
-            if node.key.borrow() == key {
-                return Some(&mut node.val);
-            }
-            link = &mut node.next;
         }
         None
     }
@@ -122,94 +147,8 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.get(key).is_some()
     }
 
-    /// Insert or replace. Returns the previous value; an existing key object is kept.
-    pub fn insert(&mut self, key: K, val: V) -> Option<V> {
-        if let Some(slot) = self.get_mut(&key) {
-            return Some(std::mem::replace(slot, val));
-        }
-        self.insert_new(key, val);
-        None
-    }
-
-    /// Insert a key known to be absent; returns its value slot.
-    fn insert_new(&mut self, key: K, val: V) -> &mut V {
-        if self.len >= self.buckets.len() {
-            self.resize((self.len + 1).next_power_of_two().max(MIN_BUCKETS) * 2);
-        }
-        let idx = self.bucket_of(&key);
-        let next = self.buckets[idx].take();
-        self.len += 1;
-        &mut self.buckets[idx].insert(Box::new(Node { key, val, next })).val
-    }
-
-    /// Get the value for `key`, inserting `make()` first if absent.
-    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
-        if self.contains_key(&key) {
-            return self.get_mut(&key).expect("just checked");
-        }
-        self.insert_new(key, make())
-    }
-
-    pub fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
-    where
-        K: Borrow<Q>,
-        Q: Hash + Eq + ?Sized,
-    {
-        if self.len == 0 {
-            return None;
-        }
-        let idx = self.bucket_of(key);
-        let mut link = &mut self.buckets[idx];
-        loop {
-            if link.as_ref().is_some_and(|n| n.key.borrow() == key) {
-                let mut node = link.take().expect("checked above");
-                *link = node.next.take();
-                self.len -= 1;
-                self.maybe_shrink();
-                return Some((node.key, node.val));
-            }
-            match link {
-                None => return None,
-                Some(node) => link = &mut node.next,
-            }
-        }
-    }
-
-    /// Redis shrinks when fewer than 10% of buckets are used.
-    fn maybe_shrink(&mut self) {
-        if self.len == 0 {
-            self.buckets = Vec::new();
-        } else if self.buckets.len() > MIN_BUCKETS && self.len * 10 < self.buckets.len() {
-            self.resize(self.len.next_power_of_two().max(MIN_BUCKETS));
-        }
-    }
-
-    fn resize(&mut self, new_size: usize) {
-        let old = std::mem::replace(&mut self.buckets, (0..new_size).map(|_| None).collect());
-        for mut link in old {
-            while let Some(mut node) = link {
-                link = node.next.take();
-                let idx = self.bucket_of(&node.key);
-                node.next = self.buckets[idx].take();
-                self.buckets[idx] = Some(node);
-            }
-        }
-    }
-
-    pub fn clear(&mut self) {
-        // Unlink iteratively: dropping a long chain recursively could overflow the stack.
-        for link in self.buckets.iter_mut() {
-            let mut cur = link.take();
-            while let Some(mut node) = cur {
-                cur = node.next.take();
-            }
-        }
-        self.buckets = Vec::new();
-        self.len = 0;
-    }
-
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter { buckets: &self.buckets, idx: 0, cur: None }
+        Iter { segments: &self.segments, idx: 0, cur: None }
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &K> {
@@ -220,47 +159,14 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.iter().map(|(_, v)| v)
     }
 
-    /// Visit every value mutably.
-    pub fn for_each_mut(&mut self, mut f: impl FnMut(&K, &mut V)) {
-        for link in self.buckets.iter_mut() {
-            let mut cur = link.as_deref_mut();
-            while let Some(node) = cur {
-                f(&node.key, &mut node.val);
-                cur = node.next.as_deref_mut();
-            }
-        }
-    }
-
-    /// Remove the entries for which `keep` is false.
-    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
-        let mut doomed = Vec::new();
-        for link in self.buckets.iter_mut() {
-            let mut kept: Link<K, V> = None;
-            let mut cur = link.take();
-            while let Some(mut node) = cur {
-                cur = node.next.take();
-                if keep(&node.key, &mut node.val) {
-                    node.next = kept;
-                    kept = Some(node);
-                } else {
-                    doomed.push(node);
-                    self.len -= 1;
-                }
-            }
-            *link = kept;
-        }
-        drop(doomed);
-        self.maybe_shrink();
-    }
-
     /// One SCAN step: visit the bucket the cursor names (every element in it) and return
     /// the next cursor, 0 when the iteration is complete.
     pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&K, &V)) -> u64 {
-        if self.buckets.is_empty() {
+        if self.nbuckets == 0 {
             return 0;
         }
-        let mask = (self.buckets.len() - 1) as u64;
-        let mut link = &self.buckets[(cursor & mask) as usize];
+        let mask = (self.nbuckets - 1) as u64;
+        let mut link = self.bucket((cursor & mask) as usize);
         while let Some(node) = link {
             visit(&node.key, &node.val);
             link = &node.next;
@@ -279,9 +185,9 @@ impl<K: Hash + Eq, V> Dict<K, V> {
             return None;
         }
         loop {
-            let idx = rng.random_range(0..self.buckets.len());
+            let idx = rng.random_range(0..self.nbuckets);
             let mut chain = Vec::new();
-            let mut link = &self.buckets[idx];
+            let mut link = self.bucket(idx);
             while let Some(node) = link {
                 chain.push(node);
                 link = &node.next;
@@ -294,9 +200,185 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     }
 }
 
-impl<K, V> Drop for Dict<K, V> {
-    fn drop(&mut self) {
-        for link in self.buckets.iter_mut() {
+/// Mutation needs `Clone` entries: a segment shared with a snapshot is copied first.
+impl<K: Hash + Eq + Clone, V: Clone> Dict<K, V> {
+    /// The segment holding bucket `idx`, made private to this dict (copied if shared).
+    fn segment_mut(&mut self, seg: usize) -> &mut Segment<K, V> {
+        let arc = &mut self.segments[seg];
+        if Arc::get_mut(arc).is_none() {
+            crate::cow::add(segment_bytes(arc));
+        }
+        Arc::make_mut(arc)
+    }
+
+    fn bucket_mut(&mut self, idx: usize) -> &mut Link<K, V> {
+        &mut self.segment_mut(idx >> SEGMENT_BITS)[idx & (SEGMENT_BUCKETS - 1)]
+    }
+
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.len == 0 {
+            return None;
+        }
+        let idx = self.bucket_of(key);
+        // Only copy a shared segment when the key is really there.
+        if Arc::strong_count(&self.segments[idx >> SEGMENT_BITS]) > 1 && !self.contains_key(key) {
+            return None;
+        }
+        let mut link = self.bucket_mut(idx);
+        while let Some(node) = link {
+            if node.key.borrow() == key {
+                return Some(&mut node.val);
+            }
+            link = &mut node.next;
+        }
+        None
+    }
+
+    /// Insert or replace. Returns the previous value; an existing key object is kept.
+    pub fn insert(&mut self, key: K, val: V) -> Option<V> {
+        if let Some(slot) = self.get_mut(&key) {
+            return Some(std::mem::replace(slot, val));
+        }
+        self.insert_new(key, val);
+        None
+    }
+
+    /// Insert a key known to be absent; returns its value slot.
+    fn insert_new(&mut self, key: K, val: V) -> &mut V {
+        if self.len >= self.nbuckets {
+            self.resize((self.len + 1).next_power_of_two().max(MIN_BUCKETS) * 2);
+        }
+        let idx = self.bucket_of(&key);
+        self.len += 1;
+        let link = self.bucket_mut(idx);
+        let next = link.take();
+        &mut link.insert(Box::new(Node { key, val, next })).val
+    }
+
+    /// Get the value for `key`, inserting `make()` first if absent.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        if self.contains_key(&key) {
+            return self.get_mut(&key).expect("just checked");
+        }
+        self.insert_new(key, make())
+    }
+
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if !self.contains_key(key) {
+            return None;
+        }
+        let idx = self.bucket_of(key);
+        let mut link = self.bucket_mut(idx);
+        loop {
+            if link.as_ref().is_some_and(|n| n.key.borrow() == key) {
+                let mut node = link.take().expect("checked above");
+                *link = node.next.take();
+                self.len -= 1;
+                self.maybe_shrink();
+                return Some((node.key, node.val));
+            }
+            match link {
+                None => return None,
+                Some(node) => link = &mut node.next,
+            }
+        }
+    }
+
+    /// Redis shrinks when fewer than 10% of buckets are used.
+    fn maybe_shrink(&mut self) {
+        if self.len == 0 {
+            self.clear();
+        } else if self.nbuckets > MIN_BUCKETS && self.len * 10 < self.nbuckets {
+            self.resize(self.len.next_power_of_two().max(MIN_BUCKETS));
+        }
+    }
+
+    fn resize(&mut self, new_size: usize) {
+        let old = std::mem::replace(&mut self.segments, empty_segments(new_size));
+        self.nbuckets = new_size;
+        for seg in old {
+            // A segment a snapshot still holds is read, not taken apart.
+            let seg = match Arc::try_unwrap(seg) {
+                Ok(owned) => owned,
+                Err(shared) => {
+                    crate::cow::add(segment_bytes(&shared));
+                    (*shared).clone()
+                }
+            };
+            for mut link in seg {
+                while let Some(mut node) = link {
+                    link = node.next.take();
+                    let idx = self.bucket_of(&node.key);
+                    let slot = &mut Arc::get_mut(&mut self.segments[idx >> SEGMENT_BITS])
+                        .expect("new segments are unshared")[idx & (SEGMENT_BUCKETS - 1)];
+                    node.next = slot.take();
+                    *slot = Some(node);
+                }
+            }
+        }
+    }
+
+    pub fn clear(&mut self) {
+        for seg in std::mem::take(&mut self.segments) {
+            drop_segment(seg);
+        }
+        self.nbuckets = 0;
+        self.len = 0;
+    }
+
+    /// Visit every value mutably.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&K, &mut V)) {
+        for s in 0..self.segments.len() {
+            for link in self.segment_mut(s).iter_mut() {
+                let mut cur = link.as_deref_mut();
+                while let Some(node) = cur {
+                    f(&node.key, &mut node.val);
+                    cur = node.next.as_deref_mut();
+                }
+            }
+        }
+    }
+
+    /// Remove the entries for which `keep` is false.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        let mut doomed = Vec::new();
+        let mut removed = 0;
+        for s in 0..self.segments.len() {
+            for link in self.segment_mut(s).iter_mut() {
+                let mut kept: Link<K, V> = None;
+                let mut cur = link.take();
+                while let Some(mut node) = cur {
+                    cur = node.next.take();
+                    if keep(&node.key, &mut node.val) {
+                        node.next = kept;
+                        kept = Some(node);
+                    } else {
+                        doomed.push(node);
+                        removed += 1;
+                    }
+                }
+                *link = kept;
+            }
+        }
+        self.len -= removed;
+        drop(doomed);
+        self.maybe_shrink();
+    }
+}
+
+/// Unlink chains iteratively when this was the last owner: dropping a long chain
+/// recursively could overflow the stack.
+fn drop_segment<K, V>(seg: Arc<Segment<K, V>>) {
+    if let Ok(mut owned) = Arc::try_unwrap(seg) {
+        for link in owned.iter_mut() {
             let mut cur = link.take();
             while let Some(mut node) = cur {
                 cur = node.next.take();
@@ -305,8 +387,17 @@ impl<K, V> Drop for Dict<K, V> {
     }
 }
 
+impl<K, V> Drop for Dict<K, V> {
+    fn drop(&mut self) {
+        for seg in std::mem::take(&mut self.segments) {
+            drop_segment(seg);
+        }
+    }
+}
+
 pub struct Iter<'a, K, V> {
-    buckets: &'a [Link<K, V>],
+    segments: &'a [Arc<Segment<K, V>>],
+    /// Next bucket index to visit.
     idx: usize,
     cur: Option<&'a Node<K, V>>,
 }
@@ -320,20 +411,29 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
                 self.cur = node.next.as_deref();
                 return Some((&node.key, &node.val));
             }
-            let link = self.buckets.get(self.idx)?;
-            self.idx += 1;
-            self.cur = link.as_deref();
+            let seg = self.segments.get(self.idx >> SEGMENT_BITS)?;
+            let link = seg.get(self.idx & (SEGMENT_BUCKETS - 1));
+            match link {
+                Some(link) => {
+                    self.idx += 1;
+                    self.cur = link.as_deref();
+                }
+                // A short single segment (tables under SEGMENT_BUCKETS buckets).
+                None => return None,
+            }
         }
     }
 }
 
-impl<K: Hash + Eq + Clone, V: Clone> Clone for Dict<K, V> {
+/// A point-in-time copy that shares every segment: O(buckets / SEGMENT_BUCKETS).
+impl<K, V> Clone for Dict<K, V> {
     fn clone(&self) -> Self {
-        let mut d = Dict { buckets: Vec::new(), len: 0, hasher: self.hasher.clone() };
-        for (k, v) in self.iter() {
-            d.insert_new(k.clone(), v.clone());
+        Dict {
+            segments: self.segments.clone(),
+            nbuckets: self.nbuckets,
+            len: self.len,
+            hasher: self.hasher.clone(),
         }
-        d
     }
 }
 
@@ -413,5 +513,51 @@ mod tests {
             let (k, _) = d.random(&mut rng).unwrap();
             assert_eq!(k % 2, 0);
         }
+    }
+
+    #[test]
+    fn snapshot_is_unchanged_by_later_writes() {
+        let mut d = Dict::new();
+        for i in 0..5000u32 {
+            d.insert(i, i);
+        }
+        assert!(d.bucket_count() > SEGMENT_BUCKETS, "several segments are exercised");
+        let snap = d.clone();
+        for i in 0..5000u32 {
+            if i % 3 == 0 {
+                d.remove(&i);
+            } else if i % 3 == 1 {
+                *d.get_mut(&i).unwrap() += 1;
+            }
+        }
+        for i in 5000..20_000u32 {
+            d.insert(i, i); // grows the table while the snapshot holds the old one
+        }
+        assert_eq!(snap.len(), 5000);
+        let mut seen: Vec<(u32, u32)> = snap.iter().map(|(k, v)| (*k, *v)).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..5000u32).map(|i| (i, i)).collect::<Vec<_>>());
+        assert_eq!(d.len(), 20_000 - 1667);
+        assert_eq!(d.get(&1), Some(&2));
+        assert_eq!(d.get(&3), None);
+        assert_eq!(d.iter().count(), d.len());
+    }
+
+    #[test]
+    fn reads_and_misses_do_not_copy_shared_segments() {
+        let mut d = Dict::new();
+        for i in 0..2000u32 {
+            d.insert(i, i);
+        }
+        let snap = d.clone();
+        let before: Vec<*const Segment<u32, u32>> = d.segments.iter().map(Arc::as_ptr).collect();
+        assert!(d.get_mut(&999_999).is_none());
+        assert!(d.remove(&999_999).is_none());
+        assert_eq!(d.get(&5), Some(&5));
+        let after: Vec<*const Segment<u32, u32>> = d.segments.iter().map(Arc::as_ptr).collect();
+        assert_eq!(before, after);
+        d.insert(7, 70);
+        let copied = d.segments.iter().zip(&snap.segments).filter(|(a, b)| !Arc::ptr_eq(a, b));
+        assert_eq!(copied.count(), 1, "one write copies exactly one segment");
     }
 }

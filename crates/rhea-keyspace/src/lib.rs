@@ -10,9 +10,14 @@
 //!
 //! ## Caveats
 //! * [`Dict`] resizes in one step instead of incrementally.
+//! * Snapshots (`Db::clone`) share `Dict` segments and values (`Arc`) and copy them on
+//!   first write; see [`dict`] and [`cow`]. A write to a large aggregate during a save
+//!   copies the whole aggregate once, where a forked Redis would copy only the pages
+//!   touched.
 //! * Sorted sets that outgrow the listpack use sorted chunks with a Fenwick tree of chunk
 //!   sizes instead of a skiplist (O(log n) rank queries); see [`zset`] for the costs.
 
+pub mod cow;
 pub mod db;
 pub mod dict;
 pub mod glob;

@@ -6,6 +6,7 @@
 //! and convert once to `hashtable` / `skiplist` when a size limit is passed, never back.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use rhea_resp::number::parse_i64;
@@ -117,12 +118,46 @@ impl Value {
             Value::ZSet(z) => z.is_empty(),
         }
     }
+
+    /// Estimated heap bytes, sampling up to five elements of an aggregate the way
+    /// MEMORY USAGE does by default. Used for copy-on-write accounting, so it must be
+    /// cheap rather than exact.
+    pub fn approx_bytes(&self) -> u64 {
+        const SAMPLES: usize = 5;
+        fn scaled(len: usize, sampled: usize, sample_bytes: usize, per_elem: usize) -> u64 {
+            let avg = sample_bytes.checked_div(sampled).unwrap_or(0);
+            (len * (avg + per_elem)) as u64
+        }
+        let (len, n, bytes, per) = match self {
+            Value::Str(s) => return s.bytes.len() as u64 + 16,
+            Value::List(l) => {
+                let b = l.iter().take(SAMPLES).map(|e| e.len()).sum();
+                (l.len(), l.len().min(SAMPLES), b, 40)
+            }
+            Value::Hash(h) => {
+                let b = h.iter().take(SAMPLES).map(|(f, v)| f.len() + v.len()).sum();
+                (h.len(), h.len().min(SAMPLES), b, 80)
+            }
+            Value::Set(s) => {
+                let b = s.iter().take(SAMPLES).map(|m| m.to_bytes().len()).sum();
+                (s.len(), s.len().min(SAMPLES), b, 48)
+            }
+            Value::ZSet(z) => {
+                let b = z.iter().take(SAMPLES).map(|(m, _)| m.len()).sum();
+                (z.len(), z.len().min(SAMPLES), b, 64)
+            }
+        };
+        scaled(len, n, bytes, per)
+    }
 }
 
 /// A keyspace entry: the value plus Redis's 24-bit LRU clock or LFU data.
+///
+/// The value sits behind an `Arc` so that a snapshot (BGSAVE) shares it instead of
+/// copying it; the first write after a snapshot copies it ([`Entry::value_mut`]).
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub value: Value,
+    value: Arc<Value>,
     /// LRU clock (seconds, 24 bits) under LRU policies; under LFU the high 16 bits are
     /// the last decrement time in minutes and the low 8 bits the logarithmic counter.
     pub lru: u32,
@@ -130,6 +165,37 @@ pub struct Entry {
 
 impl Entry {
     pub fn new(value: Value, lru: u32) -> Entry {
-        Entry { value, lru }
+        Entry { value: Arc::new(value), lru }
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// The value for writing; a value a snapshot still shares is copied first.
+    pub fn value_mut(&mut self) -> &mut Value {
+        if Arc::get_mut(&mut self.value).is_none() {
+            crate::cow::add(self.value.approx_bytes());
+        }
+        Arc::make_mut(&mut self.value)
+    }
+
+    /// Replace the value (the old one lives on only if a snapshot holds it).
+    pub fn set_value(&mut self, value: Value) {
+        self.note_dropped();
+        self.value = Arc::new(value);
+    }
+
+    /// Take the value out, copying it only if a snapshot shares it.
+    pub fn into_value(self) -> Value {
+        Arc::unwrap_or_clone(self.value)
+    }
+
+    /// Called when the engine lets go of this entry's value: if a snapshot still holds
+    /// it, its memory is now the snapshot's alone.
+    pub fn note_dropped(&self) {
+        if Arc::strong_count(&self.value) > 1 {
+            crate::cow::add(self.value.approx_bytes());
+        }
     }
 }

@@ -348,7 +348,7 @@ pub fn write_dbs<W: Write>(out: W, dbs: &[Db], opts: &WriteOptions) -> std::io::
         w.select_db(i as u32, db.len() as u64, db.expires_len() as u64)?;
         for (key, entry) in db.dict.iter() {
             let meta = KeyMeta { expire_ms: db.get_expire(key), ..KeyMeta::default() };
-            w.write_key(key, &entry.value, meta)?;
+            w.write_key(key, entry.value(), meta)?;
         }
     }
     w.finish()

@@ -63,9 +63,9 @@ pub fn dbs_model(dbs: &[Db]) -> DataModel {
             out.entry(i as u64).or_default().insert(
                 k.to_vec(),
                 KeyModel {
-                    value: value_model(&e.value),
+                    value: value_model(e.value()),
                     expire_ms: db.get_expire(k),
-                    encoding: e.value.encoding_name().to_string(),
+                    encoding: e.value().encoding_name().to_string(),
                 },
             );
         }

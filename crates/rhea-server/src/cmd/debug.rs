@@ -110,7 +110,7 @@ fn object(ctx: &mut Ctx<'_>, key: &[u8]) -> Reply {
         return Reply::err("ERR no such key");
     };
     // Redis shares the objects for 0..9999 when no LRU/LFU policy needs per-key clocks.
-    let refcount = match &e.value {
+    let refcount = match e.value() {
         Value::Str(s)
             if shared_ints
                 && s.encoding_name() == "int"
@@ -122,7 +122,7 @@ fn object(ctx: &mut Ctx<'_>, key: &[u8]) -> Reply {
         _ => 1,
     };
     let mut extra = String::new();
-    if let Value::List(l) = &e.value {
+    if let Value::List(l) = e.value() {
         let shape = objinfo::quicklist_shape(l.iter().map(|b| &b[..]), fill);
         let nodes = shape.node_sizes.len();
         let avg = if nodes == 0 { 0.0 } else { l.len() as f64 / nodes as f64 };
@@ -139,8 +139,8 @@ fn object(ctx: &mut Ctx<'_>, key: &[u8]) -> Reply {
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
         e,
         refcount,
-        e.value.encoding_name(),
-        objinfo::serialized_len(&e.value, fill),
+        e.value().encoding_name(),
+        objinfo::serialized_len(e.value(), fill),
         e.lru,
         lru::idle_ms(e.lru, clock) / 1000,
         extra
@@ -153,7 +153,7 @@ fn inspect(ctx: &mut Ctx<'_>, key: &[u8], encoding: &str, title: &str) -> Reply 
     let Some(e) = ctx.peek(key) else {
         return Reply::err("ERR no such key");
     };
-    if e.value.encoding_name() != encoding {
+    if e.value().encoding_name() != encoding {
         return Reply::err(format!("ERR Not a {encoding} encoded object."));
     }
     Reply::Simple(format!("{title} structure printed on stdout"))

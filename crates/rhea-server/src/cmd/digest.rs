@@ -98,7 +98,7 @@ pub fn object(digest: &mut Digest, value: &Value, has_ttl: bool) {
 pub fn value_digest(db: &Db, key: &[u8]) -> Digest {
     let mut d = [0u8; 20];
     if let Some(e) = db.dict.get(key) {
-        object(&mut d, &e.value, db.expires.contains_key(key));
+        object(&mut d, e.value(), db.expires.contains_key(key));
     }
     d
 }
@@ -114,7 +114,7 @@ pub fn dataset_digest(dbs: &[Db]) -> Digest {
         for (key, e) in db.dict.iter() {
             let mut d = [0u8; 20];
             mix(&mut d, key);
-            object(&mut d, &e.value, db.expires.contains_key(&key[..]));
+            object(&mut d, e.value(), db.expires.contains_key(&key[..]));
             xor(&mut fin, &d);
         }
     }

@@ -139,7 +139,7 @@ pub fn empty_scan() -> Reply {
 
 /// `lookupKeyRead` + `checkType(OBJ_HASH)`.
 fn read_hash<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c Hash>, Reply> {
-    match lookup_read(ctx, key, Read::Normal).map(|e| &e.value) {
+    match lookup_read(ctx, key, Read::Normal).map(|e| e.value()) {
         None => Ok(None),
         Some(Value::Hash(h)) => Ok(Some(h)),
         Some(_) => Err(Reply::err(WRONGTYPE)),
@@ -148,7 +148,7 @@ fn read_hash<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c Hash>, R
 
 /// `lookupKeyWrite` + `checkType(OBJ_HASH)`.
 fn write_hash<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut Hash>, Reply> {
-    match lookup_write(ctx, key).map(|e| &mut e.value) {
+    match lookup_write(ctx, key).map(|e| e.value_mut()) {
         None => Ok(None),
         Some(Value::Hash(h)) => Ok(Some(h)),
         Some(_) => Err(Reply::err(WRONGTYPE)),
@@ -402,7 +402,7 @@ fn with_hash_rng<T>(
     }
     let db = ctx.db_index();
     let srv = &mut *ctx.srv;
-    match srv.dbs[db].dict.get(key).map(|e| &e.value) {
+    match srv.dbs[db].dict.get(key).map(|e| e.value()) {
         Some(Value::Hash(h)) => Ok(Some(f(h, &mut srv.rng))),
         _ => Ok(None),
     }

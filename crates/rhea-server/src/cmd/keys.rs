@@ -139,7 +139,7 @@ fn signal_if_blocking_type(ctx: &mut Ctx<'_>, db: usize, key: &[u8]) {
     let ready = ctx.srv.dbs[db]
         .dict
         .get(key)
-        .is_some_and(|e| matches!(e.value, Value::List(_) | Value::ZSet(_)));
+        .is_some_and(|e| matches!(e.value(), Value::List(_) | Value::ZSet(_)));
     if ready {
         ctx.srv.signal_ready(db, key);
     }
@@ -201,7 +201,7 @@ fn exists(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 }
 
 fn type_cmd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
-    let name = lookup_read(ctx, &args[1], Read::NoTouch).map_or("none", |e| e.value.type_name());
+    let name = lookup_read(ctx, &args[1], Read::NoTouch).map_or("none", |e| e.value().type_name());
     Reply::Simple(name.into())
 }
 
@@ -282,7 +282,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let Some(e) = lookup_read(ctx, key, Read::Normal) else {
         return Reply::Int(0);
     };
-    let value = e.value.clone();
+    let value = e.value().clone();
     let ttl = ctx.db().get_expire(key);
     if lookup_write_in(ctx, dst_db, newkey) {
         if !replace {
@@ -414,7 +414,7 @@ const SHARED_REFCOUNT: i64 = i32::MAX as i64;
 
 fn object_encoding(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     match lookup_read(ctx, &args[2], Read::Inspect) {
-        Some(e) => Reply::bulk_str(e.value.encoding_name()),
+        Some(e) => Reply::bulk_str(e.value().encoding_name()),
         None => Reply::Null,
     }
 }
@@ -427,7 +427,7 @@ fn object_refcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let Some(e) = lookup_read(ctx, &args[2], Read::Inspect) else {
         return Reply::Null;
     };
-    let shared = match &e.value {
+    let shared = match e.value() {
         Value::Str(s) if s.enc == rhea_keyspace::StrEnc::Int => {
             sharing
                 && rhea_resp::number::parse_i64(&s.bytes)

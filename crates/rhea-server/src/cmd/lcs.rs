@@ -87,7 +87,7 @@ pub fn lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let mut strings = Vec::with_capacity(2);
     let mut wrong_type = false;
     for key in &args[1..3] {
-        match lookup_read(ctx, key, Read::Normal).map(|e| &e.value) {
+        match lookup_read(ctx, key, Read::Normal).map(|e| e.value()) {
             None => strings.push(Bytes::new()),
             Some(Value::Str(s)) => strings.push(s.bytes.clone()),
             Some(_) => wrong_type = true,

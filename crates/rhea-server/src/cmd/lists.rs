@@ -116,7 +116,7 @@ pub fn list_mut<'c>(
 ) -> Result<Option<&'c mut VecDeque<Bytes>>, Reply> {
     match ctx.lookup(key) {
         None => Ok(None),
-        Some(e) => match &mut e.value {
+        Some(e) => match e.value_mut() {
             Value::List(l) => Ok(Some(l)),
             _ => Err(Reply::err(WRONGTYPE)),
         },
@@ -135,7 +135,7 @@ fn list_read<'c>(
         return Ok(None);
     }
     ctx.srv.stats.keyspace_hits += 1;
-    match ctx.peek(key).map(|e| &mut e.value) {
+    match ctx.peek(key).map(|e| e.value_mut()) {
         Some(Value::List(l)) => Ok(Some(l)),
         Some(_) => Err(Reply::err(WRONGTYPE)),
         None => Ok(None),

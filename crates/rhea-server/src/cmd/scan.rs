@@ -105,7 +105,7 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         if let Some(t) = &type_name {
             // Redis looks the key up as a read here, so stats and `keymiss` count.
             let actual =
-                lookup_read(ctx, &k, Read::NoTouch).map_or("none", |e| e.value.type_name());
+                lookup_read(ctx, &k, Read::NoTouch).map_or("none", |e| e.value().type_name());
             if !cstr(t).eq_ignore_ascii_case(actual.as_bytes()) {
                 continue;
             }

@@ -59,7 +59,7 @@ pub const COMMANDS: &[Command] = &[
 
 /// `lookupKeyRead` + `checkType(OBJ_SET)`.
 pub fn read_set<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c Set>, Reply> {
-    match lookup_read(ctx, key, Read::Normal).map(|e| &e.value) {
+    match lookup_read(ctx, key, Read::Normal).map(|e| e.value()) {
         None => Ok(None),
         Some(Value::Set(s)) => Ok(Some(s)),
         Some(_) => Err(Reply::err(WRONGTYPE)),
@@ -68,7 +68,7 @@ pub fn read_set<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c Set>,
 
 /// `lookupKeyWrite` + `checkType(OBJ_SET)`.
 fn write_set<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut Set>, Reply> {
-    match lookup_write(ctx, key).map(|e| &mut e.value) {
+    match lookup_write(ctx, key).map(|e| e.value_mut()) {
         None => Ok(None),
         Some(Value::Set(s)) => Ok(Some(s)),
         Some(_) => Err(Reply::err(WRONGTYPE)),
@@ -79,7 +79,7 @@ fn write_set<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut Set>
 fn set_and_rng<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<(&'c mut Set, &'c mut SmallRng)> {
     let db = ctx.db_index();
     let srv = &mut *ctx.srv;
-    match srv.dbs[db].dict.get_mut(key).map(|e| &mut e.value) {
+    match srv.dbs[db].dict.get_mut(key).map(|e| e.value_mut()) {
         Some(Value::Set(s)) => Some((s, &mut srv.rng)),
         _ => None,
     }
@@ -151,8 +151,8 @@ fn smismember(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 /// membership test.
 fn smove(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let (src, dst, member) = (&args[1], &args[2], &args[3]);
-    let src_type = lookup_write(ctx, src).map(|e| matches!(e.value, Value::Set(_)));
-    let dst_type = lookup_write(ctx, dst).map(|e| matches!(e.value, Value::Set(_)));
+    let src_type = lookup_write(ctx, src).map(|e| matches!(e.value(), Value::Set(_)));
+    let dst_type = lookup_write(ctx, dst).map(|e| matches!(e.value(), Value::Set(_)));
     let Some(src_is_set) = src_type else {
         return Reply::Int(0);
     };
@@ -237,7 +237,7 @@ fn spop_with_count(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         // Redis replies through SUNION of the key alone: a second (read) lookup and a
         // fresh result set, whose encoding decides the reply order.
         let limits = ctx.srv.settings.encoding;
-        let members = match lookup_read(ctx, key, Read::Normal).map(|e| &e.value) {
+        let members = match lookup_read(ctx, key, Read::Normal).map(|e| e.value()) {
             Some(Value::Set(s)) => union_of([s], &limits).iter().map(|m| m.to_bytes()).collect(),
             _ => Vec::new(),
         };

@@ -81,7 +81,7 @@ pub fn sdiffstore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 fn lookup_sources(ctx: &mut Ctx<'_>, keys: &[Bytes]) -> Result<Vec<bool>, Reply> {
     let mut present = Vec::with_capacity(keys.len());
     for k in keys {
-        match lookup_read(ctx, k, Read::Normal).map(|e| matches!(e.value, Value::Set(_))) {
+        match lookup_read(ctx, k, Read::Normal).map(|e| matches!(e.value(), Value::Set(_))) {
             None => present.push(false),
             Some(true) => present.push(true),
             Some(false) => return Err(Reply::err(WRONGTYPE)),
@@ -95,8 +95,8 @@ fn sources<'c>(ctx: &'c Ctx<'_>, keys: &[Bytes], present: &[bool]) -> Vec<Option
     let dict = &ctx.srv.dbs[ctx.client.db].dict;
     keys.iter()
         .zip(present)
-        .map(|(k, &p)| match dict.get(&k[..]) {
-            Some(Entry { value: Value::Set(s), .. }) if p => Some(s),
+        .map(|(k, &p)| match dict.get(&k[..]).map(Entry::value) {
+            Some(Value::Set(s)) if p => Some(s),
             _ => None,
         })
         .collect()

@@ -55,7 +55,7 @@ pub const COMMANDS: &[Command] = &[
 
 /// The string under an entry, or WRONGTYPE (`checkType`).
 pub fn as_str(e: &Entry) -> Result<&Str, Reply> {
-    match &e.value {
+    match e.value() {
         Value::Str(s) => Ok(s),
         _ => Err(Reply::err(WRONGTYPE)),
     }
@@ -80,7 +80,7 @@ fn store(ctx: &mut Ctx<'_>, key: &Bytes, value: Value, keep_ttl: bool) {
 /// access time a second time (under LFU every touch may bump the counter).
 fn stored_value<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c mut Value> {
     let idx = ctx.db_index();
-    ctx.srv.dbs[idx].dict.get_mut(key).map(|e| &mut e.value)
+    ctx.srv.dbs[idx].dict.get_mut(key).map(|e| e.value_mut())
 }
 
 /// `checkStringLength`: would a string of `size + append` bytes pass
@@ -309,7 +309,7 @@ fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 fn mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let out = args[1..]
         .iter()
-        .map(|k| match lookup_read(ctx, k, Read::Normal).map(|e| &e.value) {
+        .map(|k| match lookup_read(ctx, k, Read::Normal).map(|e| e.value()) {
             Some(Value::Str(s)) => Reply::Bulk(s.bytes.clone()),
             _ => Reply::Null,
         })

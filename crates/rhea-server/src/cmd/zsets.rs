@@ -108,7 +108,7 @@ pub const COMMANDS: &[Command] = &[
 /// The sorted set under `key` for writing (`lookupKeyWrite` + `checkType`): no keyspace
 /// statistics. `Ok(None)` when the key is missing.
 pub fn zset_write<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut ZSet>, Reply> {
-    match ctx.lookup(key).map(|e| &mut e.value) {
+    match ctx.lookup(key).map(|e| e.value_mut()) {
         None => Ok(None),
         Some(Value::ZSet(z)) => Ok(Some(z)),
         Some(_) => Err(Reply::err(WRONGTYPE)),
@@ -121,7 +121,7 @@ pub fn zset_read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Result<Option<&'c mut 
     if !read_lookup(ctx, key) {
         return Ok(None);
     }
-    match ctx.peek(key).map(|e| &mut e.value) {
+    match ctx.peek(key).map(|e| e.value_mut()) {
         Some(Value::ZSet(z)) => Ok(Some(z)),
         Some(_) => Err(Reply::err(WRONGTYPE)),
         None => Ok(None),

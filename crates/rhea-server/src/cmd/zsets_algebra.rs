@@ -200,7 +200,7 @@ fn generic(ctx: &mut Ctx<'_>, args: &[Bytes], numkeys_idx: usize, op: SetOp, mod
     // as Redis does.
     for k in keys {
         if read_lookup(ctx, k)
-            && !matches!(ctx.peek(k).map(|e| &e.value), Some(Value::ZSet(_) | Value::Set(_)))
+            && !matches!(ctx.peek(k).map(|e| e.value()), Some(Value::ZSet(_) | Value::Set(_)))
         {
             return Reply::err(WRONGTYPE);
         }
@@ -210,7 +210,7 @@ fn generic(ctx: &mut Ctx<'_>, args: &[Bytes], numkeys_idx: usize, op: SetOp, mod
         let db = &ctx.srv.dbs[ctx.client.db].dict;
         let srcs: Vec<Src<'_>> = keys
             .iter()
-            .map(|k| match db.get(&k[..]).map(|e: &Entry| &e.value) {
+            .map(|k| match db.get(&k[..]).map(|e: &Entry| e.value()) {
                 Some(Value::ZSet(z)) => Src::Z(z),
                 Some(Value::Set(s)) => Src::S(s),
                 _ => Src::None,

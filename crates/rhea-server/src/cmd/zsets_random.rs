@@ -70,7 +70,7 @@ fn zset_and_rng<'c>(
 ) -> (Option<&'c ZSet>, &'c mut rand::rngs::SmallRng) {
     let db = ctx.client.db;
     let srv = &mut *ctx.srv;
-    let z = match srv.dbs[db].dict.get(key).map(|e| &e.value) {
+    let z = match srv.dbs[db].dict.get(key).map(|e| e.value()) {
         Some(Value::ZSet(z)) => Some(z),
         _ => None,
     };

@@ -88,7 +88,7 @@ impl<'a> Ctx<'a> {
 
     /// The value under `key`, if any.
     pub fn value(&mut self, key: &[u8]) -> Option<&mut Value> {
-        self.lookup(key).map(|e| &mut e.value)
+        self.lookup(key).map(|e| e.value_mut())
     }
 
     /// Store `value` under `key` (dropping the TTL unless `keep_ttl`), and signal the
@@ -123,7 +123,7 @@ impl<'a> Ctx<'a> {
     /// hashes, sets or sorted sets). Returns whether it was deleted.
     pub fn delete_if_empty(&mut self, key: &[u8]) -> bool {
         let idx = self.client.db;
-        let empty = self.srv.dbs[idx].dict.get(key).is_some_and(|e| e.value.is_empty_aggregate());
+        let empty = self.srv.dbs[idx].dict.get(key).is_some_and(|e| e.value().is_empty_aggregate());
         if empty {
             self.srv.dbs[idx].delete(key);
         }
