@@ -5,6 +5,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import time
 
 from resp import wait_port
 
@@ -43,10 +44,22 @@ class Proc:
         self.p = subprocess.Popen(argv, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT)
         self.pid = self.p.pid
 
-    def wait_ready(self, timeout=10.0):
+    def wait_ready(self, timeout=10.0, loaded=True):
+        """Wait for the port; with `loaded`, also until PING is no longer refused with
+        -LOADING (both servers accept connections while they load the dump)."""
         if self.port and not wait_port(self.port, timeout):
             self.stop()
             raise RuntimeError("%s did not start; log:\n%s" % (self.name, self.output()))
+        deadline = time.time() + 60
+        while loaded and self.port and time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as s:
+                    s.sendall(b"PING\r\n")
+                    if not s.recv(64).startswith(b"-LOADING"):
+                        break
+            except OSError:
+                pass
+            time.sleep(0.05)
         return self
 
     def output(self):
@@ -71,7 +84,7 @@ class Proc:
         shutil.rmtree(self.cwd, ignore_errors=True)
 
 
-def start_rhea(*extra, port=None, config_text=None, cwd=None):
+def start_rhea(*extra, port=None, config_text=None, cwd=None, loaded=True):
     """Start `rhea server` with persistence off unless the caller overrides it. `cwd`
     (the default `dir`) may be reused to restart on the same dump."""
     port = free_port() if port is None else port
@@ -84,10 +97,10 @@ def start_rhea(*extra, port=None, config_text=None, cwd=None):
         argv.append(path)
     argv += ["--port", str(port), "--bind", "127.0.0.1", "--save", ""]
     argv += [str(a) for a in extra]
-    return Proc(argv, port, cwd, "rhea").wait_ready()
+    return Proc(argv, port, cwd, "rhea").wait_ready(loaded=loaded)
 
 
-def start_redis(*extra, port=None, config_text=None, cwd=None):
+def start_redis(*extra, port=None, config_text=None, cwd=None, loaded=True):
     """Start the real redis-server 7.0 the same way."""
     port = free_port() if port is None else port
     cwd = cwd or tempfile.mkdtemp(prefix="redis-")
@@ -99,4 +112,4 @@ def start_redis(*extra, port=None, config_text=None, cwd=None):
         argv.append(path)
     argv += ["--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     argv += [str(a) for a in extra]
-    return Proc(argv, port, cwd, "redis").wait_ready()
+    return Proc(argv, port, cwd, "redis").wait_ready(loaded=loaded)

@@ -72,6 +72,6 @@ pub mod writer;
 
 pub use check::{CheckReport, check, check_at};
 pub use error::{Error, Result};
-pub use load::{Loaded, load};
+pub use load::{Loaded, load, load_with_progress};
 pub use reader::{Event, KeyRecord, LoadOptions, Summary, parse, parse_with_offsets, read_all};
 pub use writer::{KeyMeta, RdbWriter, ReplAux, WriteOptions, write_dbs};

@@ -2,6 +2,8 @@
 //! beyond `databases` and a duplicate key are fatal; a key already expired is dropped
 //! when loading as a master and kept when loading as a replica (`rdbLoadRioWithLoadingCtx`).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use bytes::Bytes;
 use rhea_keyspace::Db;
 
@@ -34,6 +36,20 @@ pub fn load(
     opts: &LoadOptions,
     num_dbs: usize,
     now_ms: Option<i64>,
+) -> Result<Loaded> {
+    load_with_progress(data, opts, num_dbs, now_ms, 0, &AtomicU64::new(0))
+}
+
+/// [`load`], giving every entry `lru` as its LRU/LFU field and storing the offset reached
+/// in `progress` after each key, so another thread can report loading progress
+/// (INFO's `loading_loaded_bytes`).
+pub fn load_with_progress(
+    data: &[u8],
+    opts: &LoadOptions,
+    num_dbs: usize,
+    now_ms: Option<i64>,
+    lru: u32,
+    progress: &AtomicU64,
 ) -> Result<Loaded> {
     let mut out = Loaded { dbs: (0..num_dbs).map(|_| Db::new()).collect(), ..Loaded::default() };
     let summary = parse(data, opts, |ev| {
@@ -74,7 +90,8 @@ pub fn load(
                         ),
                     });
                 }
-                db.set(rec.key.clone(), rec.value, 0, false);
+                progress.store(rec.offset, Ordering::Relaxed);
+                db.set(rec.key.clone(), rec.value, lru, false);
                 if let Some(when) = rec.expire_ms {
                     db.set_expire(&rec.key, when);
                 }

@@ -9,7 +9,7 @@ use crossbeam_channel::unbounded;
 use tokio::net::{TcpListener, UnixListener};
 
 use crate::config;
-use crate::engine::{Event, Server, Shared};
+use crate::engine::{Event, Server, Shared, Shutdown};
 use crate::log;
 use crate::net::listener::{self, BindSpec};
 use crate::startup::Startup;
@@ -88,33 +88,28 @@ pub fn main(args: &[String]) -> i32 {
     {
         warning!("Failed to write PID file: {}", e);
     }
-    // Load the dump before announcing readiness (connections that arrive meanwhile wait
-    // in the engine's queue); a bad file stops the server instead of serving part of it.
+    // Clients are served from here on; while the dump loads on its own thread they get
+    // -LOADING, and a bad file stops the server instead of serving part of it.
     let settings = crate::startup::settings_from(&loaded);
-    let startup_load =
-        match crate::engine::persist::load_at_startup(&loaded.config, settings.encoding) {
-            Ok(l) => l,
-            Err(e) => {
-                warning!("{}", e);
-                return 1;
-            }
-        };
-    notice!("Ready to accept connections");
     rt.spawn(forward_signals(tx.clone()));
     shared.max_bulk_len.store(st.proto_max_bulk_len, Ordering::Relaxed);
     shared.query_buffer_limit.store(st.client_query_buffer_limit, Ordering::Relaxed);
+    let encoding = settings.encoding;
     let mut engine = Server::new(settings, loaded, shared);
     engine.self_tx = Some(tx.clone());
-    if let Some(l) = startup_load {
-        engine.dbs = l.dbs;
-        engine.persist.last_load_keys_loaded = l.keys_loaded;
-        engine.persist.last_load_keys_expired = l.keys_expired;
+    engine.loading =
+        crate::engine::loading::start(&engine.loaded.config, encoding, engine.initial_lru(), tx);
+    if engine.loading.is_none() {
+        notice!("Ready to accept connections");
     }
     let handle = std::thread::Builder::new()
         .name("rhea-engine".into())
         .spawn(move || engine.run(rx))
         .expect("spawn engine thread");
-    let _shutdown = handle.join();
+    let shutdown = handle.join();
+    if matches!(shutdown, Ok(Shutdown::Fatal)) {
+        return 1;
+    }
     if let Some(p) = &st.pidfile {
         notice!("Removing the pid file.");
         let _ = std::fs::remove_file(p);

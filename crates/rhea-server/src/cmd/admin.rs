@@ -193,7 +193,8 @@ fn shutdown(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         // Shutdown never waits for replicas here, so there is never one to abort.
         return Reply::err("ERR No shutdown in progress.");
     }
-    let save = if nosave {
+    // A half-loaded dataset must never replace the dump (Redis forces NOSAVE).
+    let save = if nosave || ctx.srv.loading.is_some() {
         Some(false)
     } else if save {
         Some(true)

@@ -229,11 +229,13 @@ fn memory(ctx: &Ctx<'_>, l: &mut Lines) {
 }
 
 fn persistence(srv: &Server, l: &mut Lines) {
-    for f in
-        ["loading", "async_loading", "current_cow_peak", "current_cow_size", "current_cow_size_age"]
-    {
-        l.add(f, 0);
-    }
+    l.add("loading", i64::from(srv.loading.is_some()));
+    l.add("async_loading", 0);
+    // Bytes the engine copied because the snapshot shared them (see rhea_keyspace::cow).
+    let saving = srv.persist.bgsave.is_some();
+    l.add("current_cow_peak", if saving { srv.persist.cow_peak } else { 0 });
+    l.add("current_cow_size", if saving { rhea_keyspace::cow::bytes() } else { 0 });
+    l.add("current_cow_size_age", 0);
     l.add("current_fork_perc", "0.00");
     l.add("current_save_keys_processed", 0);
     l.add("current_save_keys_total", 0);
@@ -248,7 +250,7 @@ fn persistence(srv: &Server, l: &mut Lines) {
         srv.persist.bgsave.map_or(-1, |(t, _)| t.elapsed().as_secs() as i64),
     );
     l.add("rdb_saves", srv.persist.saves);
-    l.add("rdb_last_cow_size", 0);
+    l.add("rdb_last_cow_size", srv.persist.last_cow);
     l.add("rdb_last_load_keys_expired", srv.persist.last_load_keys_expired);
     l.add("rdb_last_load_keys_loaded", srv.persist.last_load_keys_loaded);
     l.add("aof_enabled", 0);
@@ -263,6 +265,23 @@ fn persistence(srv: &Server, l: &mut Lines) {
     l.add("aof_last_cow_size", 0);
     l.add("module_fork_in_progress", 0);
     l.add("module_fork_last_cow_size", 0);
+    if let Some(ld) = &srv.loading {
+        let loaded = ld.loaded();
+        let elapsed = (crate::engine::unix_ms() / 1000 - ld.start_unix).max(0) as u64;
+        // Redis's formulas, including the +1s that avoid dividing by zero.
+        let perc = loaded as f64 / (ld.total_bytes + 1) as f64 * 100.0;
+        let eta = if elapsed == 0 {
+            1
+        } else {
+            elapsed * ld.total_bytes.saturating_sub(loaded) / (loaded + 1)
+        };
+        l.add("loading_start_time", ld.start_unix);
+        l.add("loading_total_bytes", ld.total_bytes);
+        l.add("loading_rdb_used_mem", 0);
+        l.add("loading_loaded_bytes", loaded);
+        l.add("loading_loaded_perc", format!("{perc:.2}"));
+        l.add("loading_eta_seconds", eta);
+    }
 }
 
 fn stats(srv: &Server, l: &mut Lines) {

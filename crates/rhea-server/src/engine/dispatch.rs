@@ -26,6 +26,17 @@ pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, bu
     error.";
 
 /// Run one command from `c`'s queue, writing its reply into `c`'s output buffer.
+pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
+
+/// `is_denyloading_command`: no `loading` flag, or an EXEC whose queue holds one.
+fn denied_while_loading(cmd: &Command, c: &Client) -> bool {
+    if !cmd.has(flags::LOADING) {
+        return true;
+    }
+    cmd.name == "exec"
+        && c.multi.as_ref().is_some_and(|m| m.queued.iter().any(|(q, _)| !q.has(flags::LOADING)))
+}
+
 pub fn process_command(srv: &mut Server, c: &mut Client, argv: Vec<Bytes>) {
     c.last_interaction = Instant::now();
     srv.cmd_time_ms = unix_ms();
@@ -97,6 +108,9 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
             cmd.name
         );
         return Some(reject(srv, c, Some(cmd), text));
+    }
+    if srv.loading.is_some() && denied_while_loading(cmd, c) {
+        return Some(reject(srv, c, Some(cmd), LOADING.to_string()));
     }
     if let Some(m) = c.multi.as_mut()
         && !matches!(cmd.name, "exec" | "discard" | "multi" | "watch" | "quit" | "reset")

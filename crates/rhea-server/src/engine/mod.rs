@@ -16,6 +16,7 @@
 pub mod client;
 pub mod ctx;
 pub mod dispatch;
+pub mod loading;
 pub mod lru;
 pub mod persist;
 pub mod pubsub;
@@ -85,6 +86,8 @@ pub enum Event {
     Signal(&'static str),
     /// The background save finished.
     BgsaveDone(Result<(), String>),
+    /// The startup load finished.
+    Loaded(Box<loading::Outcome>),
 }
 
 /// How the server was asked to stop.
@@ -92,6 +95,8 @@ pub enum Event {
 pub enum Shutdown {
     /// SHUTDOWN or a signal.
     Requested { save: Option<bool> },
+    /// The dump could not be loaded: exit with an error, touching nothing.
+    Fatal,
 }
 
 /// CLIENT PAUSE state.
@@ -141,6 +146,8 @@ pub struct Server {
     pub executing_multi: bool,
     pub slowlog: stats::SlowLog,
     pub persist: persist::SaveState,
+    /// The startup load in progress; commands without the `loading` flag get -LOADING.
+    pub loading: Option<loading::Loading>,
     /// The engine's own event channel, for background jobs that report back.
     pub self_tx: Option<crossbeam_channel::Sender<Event>>,
 }
@@ -185,6 +192,7 @@ impl Server {
             executing_multi: false,
             slowlog: Default::default(),
             persist: persist::SaveState::new(unix_ms() / 1000),
+            loading: None,
             self_tx: None,
         }
     }
@@ -262,6 +270,8 @@ impl Server {
                 }
             }
             Event::BgsaveDone(result) => self.bgsave_done(result),
+            Event::Loaded(outcome) => self.loaded(*outcome),
+            Event::Signal(_) if self.loading.is_some() => self.signal_while_loading(),
             Event::Signal(name) => {
                 // Redis logs this from its signal handler, in that handler's own format.
                 crate::log::write_raw(&format!(
@@ -630,6 +640,9 @@ impl Server {
             self.active_expire(now_ms);
         }
         self.timeout_idle_clients();
+        if self.persist.bgsave.is_some() {
+            self.persist.cow_peak = self.persist.cow_peak.max(rhea_keyspace::cow::bytes());
+        }
         self.check_save_points();
         if self.persist.bgsave_scheduled && self.persist.bgsave.is_none() {
             self.persist.bgsave_scheduled = false;

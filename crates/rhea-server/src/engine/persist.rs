@@ -8,9 +8,13 @@
 //! serialises it on a background thread (no fork: forking a multi-threaded process is
 //! unsafe); the engine learns the outcome through its event channel.
 //!
-//! Caveat: the copy is a deep clone, so taking it pauses the engine in proportion to the
-//! dataset, and memory peaks at twice the data during a save. Sharing values (Arc or a
-//! persistent map) would make the snapshot O(1); that is issue 3's performance work.
+//! The copy shares structure instead of copying it: `Db::clone` clones the `Arc`s of the
+//! dictionaries' 256-bucket segments, and values are `Arc`s too, so taking the snapshot
+//! costs a few microseconds per thousand keys; the engine copies a segment or a value on
+//! its first write while the snapshot holds it (the fork's copy-on-write, at a coarser
+//! grain). Those bytes are reported as `current_cow_size` / `rdb_last_cow_size`.
+//!
+//! Caveat: a write to a large aggregate during a save copies the whole aggregate once.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -43,6 +47,9 @@ pub struct SaveState {
     pub last_bgsave_try: i64,
     /// Set by shutdown to abandon the background save in progress.
     pub bgsave_cancel: Arc<Mutex<bool>>,
+    /// Copy-on-write bytes: the peak during the current save, and the last save's total.
+    pub cow_peak: u64,
+    pub last_cow: u64,
 }
 
 impl SaveState {
@@ -58,6 +65,8 @@ impl SaveState {
             last_bgsave_secs: -1,
             last_bgsave_try: 0,
             bgsave_cancel: Arc::new(Mutex::new(false)),
+            cow_peak: 0,
+            last_cow: 0,
         }
     }
 }
@@ -141,6 +150,8 @@ impl Server {
         let Some(tx) = self.self_tx.clone() else {
             return Err("background saving is not available".into());
         };
+        // Shares every Dict segment and value: O(buckets / 256), copied on first write.
+        rhea_keyspace::cow::reset();
         let snapshot: Vec<Db> = self.dbs.clone();
         let cfg = self.loaded.config.clone();
         let cancel = Arc::new(Mutex::new(false));
@@ -165,6 +176,10 @@ impl Server {
     /// The background thread finished (`backgroundSaveDoneHandler`).
     pub fn bgsave_done(&mut self, result: Result<(), String>) {
         let Some((started, dirty_before)) = self.persist.bgsave.take() else { return };
+        // The snapshot thread dropped its copy before reporting: nothing is shared now.
+        self.persist.last_cow = rhea_keyspace::cow::bytes().max(self.persist.cow_peak);
+        self.persist.cow_peak = 0;
+        rhea_keyspace::cow::reset();
         self.persist.last_bgsave_secs = started.elapsed().as_secs() as i64;
         match result {
             Ok(()) => {
@@ -236,12 +251,23 @@ pub struct StartupLoad {
     pub keys_expired: u64,
 }
 
+impl std::fmt::Debug for StartupLoad {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StartupLoad")
+            .field("keys_loaded", &self.keys_loaded)
+            .field("keys_expired", &self.keys_expired)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Load `dbfilename` from `dir` if it exists, logging as Redis does. An unreadable or
 /// corrupt file is an error naming the file and the offset: the server must not start
 /// with a partial dataset.
 pub fn load_at_startup(
     cfg: &Config,
     limits: rhea_keyspace::limits::EncodingLimits,
+    lru: u32,
+    progress: &std::sync::atomic::AtomicU64,
 ) -> Result<Option<StartupLoad>, String> {
     let path = &cfg.dbfilename;
     let data = match fs::read(path) {
@@ -256,9 +282,11 @@ pub fn load_at_startup(
     };
     let start = Instant::now();
     let opts = LoadOptions { limits, verify_checksum: cfg.rdbchecksum };
-    let loaded = rhea_rdb::load(&data, &opts, cfg.databases, Some(unix_ms())).map_err(|e| {
-        format!("Fatal error loading the DB from {}/{}: {}. Exiting.", cfg.dir, path, e)
-    })?;
+    let loaded =
+        rhea_rdb::load_with_progress(&data, &opts, cfg.databases, Some(unix_ms()), lru, progress)
+            .map_err(|e| {
+            format!("Fatal error loading the DB from {}/{}: {}. Exiting.", cfg.dir, path, e)
+        })?;
     for (k, v) in &loaded.aux {
         match &k[..] {
             b"redis-ver" => {
