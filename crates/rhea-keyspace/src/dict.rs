@@ -60,6 +60,14 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.len == 0
     }
 
+    /// Bytes of the table's own structure: the bucket array and one node per entry,
+    /// with key and value as stored inline (not what they point to). INFO's
+    /// `used_memory_overhead` counts this, as Redis counts its dict entries and slots.
+    pub fn table_bytes(&self) -> usize {
+        self.buckets.capacity() * std::mem::size_of::<Link<K, V>>()
+            + self.len * std::mem::size_of::<Node<K, V>>()
+    }
+
     /// Number of buckets (Redis reports it in DEBUG HTSTATS-like places; SCAN uses it).
     pub fn bucket_count(&self) -> usize {
         self.buckets.len()

@@ -91,6 +91,9 @@ pub fn main(args: &[String]) -> i32 {
     // Load the dump before announcing readiness (connections that arrive meanwhile wait
     // in the engine's queue); a bad file stops the server instead of serving part of it.
     let settings = crate::startup::settings_from(&loaded);
+    // `used_memory_startup`: what the server uses before any data, as Redis measures it
+    // at the end of its initialisation, before loading the dump.
+    let startup_memory = crate::engine::memory::used();
     let startup_load =
         match crate::engine::persist::load_at_startup(&loaded.config, settings.encoding) {
             Ok(l) => l,
@@ -105,6 +108,7 @@ pub fn main(args: &[String]) -> i32 {
     shared.query_buffer_limit.store(st.client_query_buffer_limit, Ordering::Relaxed);
     let mut engine = Server::new(settings, loaded, shared);
     engine.self_tx = Some(tx.clone());
+    engine.memory.startup = startup_memory;
     if let Some(l) = startup_load {
         engine.dbs = l.dbs;
         engine.persist.last_load_keys_loaded = l.keys_loaded;

@@ -17,6 +17,7 @@ pub mod client;
 pub mod ctx;
 pub mod dispatch;
 pub mod lru;
+pub mod memory;
 pub mod persist;
 pub mod pubsub;
 pub mod settings;
@@ -143,6 +144,8 @@ pub struct Server {
     pub persist: persist::SaveState,
     /// The engine's own event channel, for background jobs that report back.
     pub self_tx: Option<crossbeam_channel::Sender<Event>>,
+    /// Startup and peak memory, and memory not counted for eviction.
+    pub memory: memory::Memory,
 }
 
 pub fn unix_ms() -> i64 {
@@ -186,6 +189,7 @@ impl Server {
             slowlog: Default::default(),
             persist: persist::SaveState::new(unix_ms() / 1000),
             self_tx: None,
+            memory: memory::Memory::new(),
         }
     }
 
@@ -630,6 +634,7 @@ impl Server {
             self.active_expire(now_ms);
         }
         self.timeout_idle_clients();
+        self.memory.update_peak();
         self.check_save_points();
         if self.persist.bgsave_scheduled && self.persist.bgsave.is_none() {
             self.persist.bgsave_scheduled = false;
