@@ -299,8 +299,9 @@ fn stats(srv: &Server, l: &mut Lines) {
     l.add("expire_cycle_cpu_milliseconds", 0);
     l.add("evicted_keys", s.evicted_keys);
     l.add("evicted_clients", 0);
-    l.add("total_eviction_exceeded_time", 0);
-    l.add("current_eviction_exceeded_time", 0);
+    let (exceeded_total, exceeded_now) = srv.evict.exceeded_times();
+    l.add("total_eviction_exceeded_time", exceeded_total.as_millis());
+    l.add("current_eviction_exceeded_time", exceeded_now.as_millis());
     l.add("keyspace_hits", s.keyspace_hits);
     l.add("keyspace_misses", s.keyspace_misses);
     l.add("pubsub_channels", srv.pubsub.channels.len());

@@ -7,6 +7,7 @@
 //!  signals   ──Event::Signal───────────▶ │  Server      │
 //!                                        └──────────────┘
 //!                 cron every 1000/hz ms: active expiry, timeouts, pause end
+//!                 between events, while a cycle is unfinished: eviction (evict.rs)
 //! ```
 //!
 //! Commands of one client run in arrival order; a client blocked in BLPOP (or paused by
@@ -16,6 +17,7 @@
 pub mod client;
 pub mod ctx;
 pub mod dispatch;
+pub mod evict;
 pub mod lru;
 pub mod memory;
 pub mod persist;
@@ -146,6 +148,7 @@ pub struct Server {
     pub self_tx: Option<crossbeam_channel::Sender<Event>>,
     /// Startup and peak memory, and memory not counted for eviction.
     pub memory: memory::Memory,
+    pub evict: evict::EvictState,
 }
 
 pub fn unix_ms() -> i64 {
@@ -190,6 +193,7 @@ impl Server {
             persist: persist::SaveState::new(unix_ms() / 1000),
             self_tx: None,
             memory: memory::Memory::new(),
+            evict: Default::default(),
         }
     }
 
@@ -210,6 +214,10 @@ impl Server {
         loop {
             let now = Instant::now();
             let mut wait = next_cron.saturating_duration_since(now);
+            if self.evict.proc_running {
+                // Redis runs its eviction time event on every loop turn.
+                wait = Duration::ZERO;
+            }
             if let Some(&(deadline, _)) = self.block_deadlines.first() {
                 let until = Duration::from_millis((deadline - unix_ms()).max(0) as u64);
                 wait = wait.min(until);
@@ -239,6 +247,7 @@ impl Server {
                 next_cron =
                     Instant::now() + Duration::from_millis(1000 / self.settings.hz.max(1) as u64);
             }
+            evict::run_pending(&mut self);
             self.resume_clients();
             self.flush_all();
             if let Some(s) = self.shutdown {
@@ -382,6 +391,28 @@ impl Server {
         }
         self.watched.entry((db, key.clone())).or_default().push(c.id);
         c.watched.push((db, key));
+    }
+
+    /// `touchWatchedKey`: `key` in `db` changed, so every client WATCHing it will fail
+    /// its EXEC. `running` is the client executing a command (outside the client map).
+    pub fn touch_watched_key(&mut self, db: usize, key: &[u8], running: Option<&mut Client>) {
+        if self.watched.is_empty() {
+            return;
+        }
+        let Some(ids) = self.watched.get(&(db, Bytes::copy_from_slice(key))) else {
+            return;
+        };
+        let mut running = running;
+        for id in ids.clone() {
+            match running.as_deref_mut() {
+                Some(c) if c.id == id => c.dirty_cas = true,
+                _ => {
+                    if let Some(c) = self.clients.get_mut(&id) {
+                        c.dirty_cas = true;
+                    }
+                }
+            }
+        }
     }
 
     pub fn unwatch_all(&mut self, c: &mut Client) {
@@ -674,11 +705,21 @@ impl Server {
             if self.dbs[db].expired_log.is_empty() {
                 continue;
             }
+            let lazy = self.loaded.config.lazyfree_lazy_expire;
             for key in std::mem::take(&mut self.dbs[db].expired_log) {
                 self.stats.expired_keys += 1;
                 self.notify_keyspace('x', "expired", &key, db, running.as_deref_mut());
+                self.propagate_deletion(db, &key, lazy);
             }
         }
+    }
+
+    /// `propagateDeletion`: a key removed by the server itself (expiry, eviction) must
+    /// be deleted on replicas and in the AOF too, as `DEL` (or `UNLINK` when the
+    /// matching `lazyfree-lazy-*` option is on). Neither a replication feed nor an AOF
+    /// exists yet: this is the single place where they will be fed.
+    pub fn propagate_deletion(&mut self, db: usize, key: &[u8], lazy: bool) {
+        let _ = (db, key, lazy);
     }
 
     fn timeout_idle_clients(&mut self) {
