@@ -184,12 +184,21 @@ pub fn run_handler(
 }
 
 /// Reject a command before it runs: count it, poison an open MULTI, return the error.
+/// A rejected EXEC also ends the transaction, and says so (`execCommandAbort`), even
+/// outside MULTI; a plain `ERR` reason loses its code there, as Redis formats it.
 fn reject(srv: &mut Server, c: &mut Client, cmd: Option<&'static Command>, text: String) -> Reply {
     if let Some(m) = c.multi.as_mut() {
         m.aborted = true;
     }
+    let mut text = text;
     if let Some(cmd) = cmd {
         srv.stats.commands.entry(cmd.name).or_default().rejected_calls += 1;
+        if cmd.name == "exec" {
+            c.multi = None;
+            srv.unwatch_all(c);
+            let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+            text = format!("EXECABORT Transaction discarded because of: {reason}");
+        }
     }
     srv.stats.count_error(&text);
     Reply::Error(text)
