@@ -111,6 +111,13 @@ pub fn main(args: &[String]) -> i32 {
     engine.memory.startup = startup_memory;
     if let Some(l) = startup_load {
         engine.dbs = l.dbs;
+        // Loaded keys start as if just created (`createObject`: LRU clock now, or the
+        // initial LFU counter). The loader leaves the field 0, which would make every
+        // key look idle since the clock's epoch, or never used, and evict it first.
+        let lru = engine.initial_lru();
+        for db in &mut engine.dbs {
+            db.dict.for_each_mut(|_, e| e.lru = lru);
+        }
         engine.persist.last_load_keys_loaded = l.keys_loaded;
         engine.persist.last_load_keys_expired = l.keys_expired;
     }
