@@ -103,6 +103,13 @@ pub fn main(args: &[String]) -> i32 {
             }
         };
     notice!("Ready to accept connections");
+    if (1..1 << 20).contains(&loaded.config.maxmemory) {
+        warning!(
+            "WARNING: You specified a maxmemory value that is less than 1MB (current value is \
+             {} bytes). Are you sure this is what you really want?",
+            loaded.config.maxmemory
+        );
+    }
     rt.spawn(forward_signals(tx.clone()));
     shared.max_bulk_len.store(st.proto_max_bulk_len, Ordering::Relaxed);
     shared.query_buffer_limit.store(st.client_query_buffer_limit, Ordering::Relaxed);

@@ -176,7 +176,6 @@ fn memory(ctx: &mut Ctx<'_>, l: &mut Lines) {
     let net = if used > startup { used - startup } else { 1 };
     let total_system = system_memory();
     let policy = super::debug::config_str(ctx, b"maxmemory-policy");
-    let srv = &*ctx.srv;
     let ratio = |a: u64, b: u64| format!("{:.2}", a as f64 / b.max(1) as f64);
     let signed_diff = |a: u64, b: u64| a as i64 - b as i64;
     l.add("used_memory", used);
