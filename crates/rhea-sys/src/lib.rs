@@ -22,7 +22,10 @@
 //! One relaxed `fetch_add`/`fetch_sub` on a shared counter per allocation and free, plus
 //! a `malloc_usable_size` call, which reads the chunk header: the same work zmalloc does.
 //! Threads allocating concurrently (the engine and the I/O runtime) share the counter's
-//! cache line; measured with `scripts/bench.sh` (see the branch's report).
+//! cache line. Measured with redis-benchmark against the same binary built without it
+//! (50 clients, 2-core machine): within 1-2% without pipelining; with 32-command
+//! pipelines 0-15% fewer requests per second, MSET (many allocations per command) at
+//! the worst end. If that matters, per-thread counters summed on read are the next step.
 //!
 //! ## Caveats
 //! * Memory obtained outside the global allocator (thread stacks, `mmap` by libraries,
