@@ -12,10 +12,6 @@ impl MaxmemoryPolicy {
         matches!(self, MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu)
     }
 
-    pub fn is_lru(self) -> bool {
-        matches!(self, MaxmemoryPolicy::AllkeysLru | MaxmemoryPolicy::VolatileLru)
-    }
-
     /// `MAXMEMORY_FLAG_ALLKEYS`: candidates come from every key, not only keys with a TTL.
     pub fn is_allkeys(self) -> bool {
         matches!(
