@@ -9,6 +9,12 @@ use std::process::ExitCode;
 
 mod check_rdb;
 
+/// Every heap allocation is counted, so INFO's `used_memory` and `maxmemory` see the
+/// bytes the process holds (Redis's zmalloc). Installed here, in the binary, so that
+/// library crates and their unit tests keep the plain system allocator.
+#[global_allocator]
+static ALLOC: rhea_sys::CountingAlloc = rhea_sys::CountingAlloc;
+
 const USAGE: &str = "\
 rhea: the classic highly-available Redis stack in one binary
 

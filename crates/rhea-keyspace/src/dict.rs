@@ -100,6 +100,14 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.len == 0
     }
 
+    /// Bytes of the table's own structure: the bucket array and one node per entry,
+    /// with key and value as stored inline (not what they point to). INFO's
+    /// `used_memory_overhead` counts this, as Redis counts its dict entries and slots.
+    pub fn table_bytes(&self) -> usize {
+        self.nbuckets * std::mem::size_of::<Link<K, V>>()
+            + self.len * std::mem::size_of::<Node<K, V>>()
+    }
+
     /// Number of buckets (Redis reports it in DEBUG HTSTATS-like places; SCAN uses it).
     pub fn bucket_count(&self) -> usize {
         self.nbuckets
@@ -177,6 +185,51 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         v = v.reverse_bits();
         v = v.wrapping_add(1);
         v.reverse_bits()
+    }
+
+    /// Visit up to `count` entries found by walking the table from a random bucket; returns
+    /// how many were visited. Ported from Redis's `dictGetSomeKeys`, which eviction uses:
+    /// consecutive buckets are cheap to read, and an approximation needs *some* keys, not
+    /// independently uniform ones. A run of empty buckets longer than `count` (and at
+    /// least 5) jumps to a new random bucket; the walk gives up after `10 * count`
+    /// buckets, so a sparse table may yield fewer entries. A bucket's whole chain is
+    /// taken, and wrapping around a small table may visit an entry twice.
+    pub fn sample<R: Rng + ?Sized>(
+        &self,
+        rng: &mut R,
+        count: usize,
+        mut visit: impl FnMut(&K, &V),
+    ) -> usize {
+        let count = count.min(self.len);
+        if count == 0 {
+            return 0;
+        }
+        let mask = self.nbuckets - 1;
+        let mut i = rng.random_range(0..self.nbuckets);
+        let mut empty_run = 0;
+        let mut stored = 0;
+        for _ in 0..count * 10 {
+            let mut link = self.bucket(i);
+            if link.is_none() {
+                empty_run += 1;
+                if empty_run >= 5 && empty_run > count {
+                    i = rng.random_range(0..self.nbuckets);
+                    empty_run = 0;
+                }
+            } else {
+                empty_run = 0;
+                while let Some(node) = link {
+                    visit(&node.key, &node.val);
+                    stored += 1;
+                    if stored == count {
+                        return stored;
+                    }
+                    link = &node.next;
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        stored
     }
 
     /// A random entry: a random non-empty bucket, then a random element of its chain.
@@ -498,6 +551,66 @@ mod tests {
         for i in 0..500u32 {
             assert!(seen.contains(&i), "element {i} present throughout was not returned");
         }
+    }
+
+    #[test]
+    fn sample_returns_members_and_covers_the_table() {
+        let mut rng = rand::rng();
+        let empty: Dict<u32, ()> = Dict::new();
+        assert_eq!(empty.sample(&mut rng, 5, |_, _| panic!("nothing to visit")), 0);
+        let mut d = Dict::new();
+        for i in 0..1000u32 {
+            d.insert(i, i * 3);
+        }
+        let mut seen = HashSet::new();
+        for _ in 0..2000 {
+            let mut got = Vec::new();
+            let n = d.sample(&mut rng, 5, |k, v| {
+                assert_eq!(*v, k * 3);
+                got.push(*k);
+            });
+            assert_eq!(n, got.len());
+            // A table at least a quarter full never runs out of steps before 5 entries.
+            assert_eq!(n, 5);
+            seen.extend(got);
+        }
+        // 10,000 draws from random starting buckets reach (nearly) every key. Not all of
+        // them, by design: an entry deeper than `count` in a chain, or just after a long
+        // chain, is seldom or never reached, as with Redis's dictGetSomeKeys.
+        assert!(seen.len() >= 990, "reached {} of 1000", seen.len());
+        // Asking for more than there is asks for the table's size (entries may repeat
+        // when the walk wraps around).
+        let mut small = Dict::new();
+        for i in 0..3u32 {
+            small.insert(i, ());
+        }
+        for _ in 0..100 {
+            assert_eq!(small.sample(&mut rng, 16, |k, _| assert!(*k < 3)), 3);
+        }
+    }
+
+    #[test]
+    fn sample_survives_a_sparse_table() {
+        // Shrinking happens below 10% use, so a table can be mostly empty buckets: the
+        // walk must jump past empty runs instead of giving up with nothing.
+        let mut d = Dict::new();
+        for i in 0..10_000u32 {
+            d.insert(i, ());
+        }
+        for i in 0..10_000u32 {
+            if i % 3 != 0 {
+                d.remove(&i);
+            }
+        }
+        assert!(d.len() * 8 < d.bucket_count(), "{} in {}", d.len(), d.bucket_count());
+        let mut rng = rand::rng();
+        let counts: Vec<usize> =
+            (0..1000).map(|_| d.sample(&mut rng, 5, |k, _| assert_eq!(k % 3, 0))).collect();
+        // About one bucket in ten holds a key and the walk has 50 steps: most calls fill
+        // up, some stop short or even come back empty (Redis's trade-off of bounded work
+        // over a full sample; eviction simply samples again).
+        let total: usize = counts.iter().sum();
+        assert!(total > 3500, "sampled {total} of 5000 asked");
     }
 
     #[test]

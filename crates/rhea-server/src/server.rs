@@ -91,16 +91,28 @@ pub fn main(args: &[String]) -> i32 {
     // Clients are served from here on; while the dump loads on its own thread they get
     // -LOADING, and a bad file stops the server instead of serving part of it.
     let settings = crate::startup::settings_from(&loaded);
+    // `used_memory_startup`: what the server uses before any data, as Redis measures it
+    // at the end of its initialisation, before loading the dump.
+    let startup_memory = crate::engine::memory::used();
     rt.spawn(forward_signals(tx.clone()));
     shared.max_bulk_len.store(st.proto_max_bulk_len, Ordering::Relaxed);
     shared.query_buffer_limit.store(st.client_query_buffer_limit, Ordering::Relaxed);
     let encoding = settings.encoding;
     let mut engine = Server::new(settings, loaded, shared);
     engine.self_tx = Some(tx.clone());
+    engine.memory.startup = startup_memory;
+    // Keys loaded from the dump get the LRU/LFU field of a new key (`createObject`).
     engine.loading =
         crate::engine::loading::start(&engine.loaded.config, encoding, engine.initial_lru(), tx);
     if engine.loading.is_none() {
         notice!("Ready to accept connections");
+    }
+    if (1..1 << 20).contains(&engine.loaded.config.maxmemory) {
+        warning!(
+            "WARNING: You specified a maxmemory value that is less than 1MB (current value is \
+             {} bytes). Are you sure this is what you really want?",
+            engine.loaded.config.maxmemory
+        );
     }
     let handle = std::thread::Builder::new()
         .name("rhea-engine".into())

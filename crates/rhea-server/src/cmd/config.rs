@@ -81,6 +81,9 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
                 ));
             }
             ctx.srv.apply_config(&changed);
+            if changed.contains(&"maxmemory") {
+                crate::engine::evict::maxmemory_changed(ctx.srv, ctx.client);
+            }
             Reply::ok()
         }
         Err(text) => Reply::Error(text),
@@ -105,6 +108,7 @@ fn config_rewrite(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
 
 fn config_resetstat(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
     ctx.srv.stats.reset();
+    ctx.srv.evict.reset_stats();
     Reply::ok()
 }
 

@@ -8,9 +8,12 @@
 //! after a blank line, every line ending in CRLF. RESP3 clients get a verbatim string.
 //!
 //! ## Caveats
-//! * Memory figures come from the process RSS (`/proc/self/status`), as there is no
-//!   allocator counter yet: `used_memory` equals `used_memory_rss`, the peak is the
-//!   highest value seen by INFO, and `used_memory_startup` is the RSS at the first INFO.
+//! * `used_memory` is the counting allocator's figure (see `engine::memory`). We run on
+//!   glibc malloc, so the allocator-internal fields are derived the way they relate in
+//!   jemalloc's terms: allocated = active = `used_memory`, resident = RSS, hence a
+//!   fragmentation of 1.00 inside the allocator and all of RSS − used as "rss" overhead.
+//!   `used_memory_overhead` counts the startup memory, client buffers and the tables
+//!   of the keyspace, not Redis's exact list of structures.
 //! * CPU times come from `/proc/self/stat` and `/proc/thread-self/stat` (the engine
 //!   thread runs INFO, so that is the "main thread"), assuming 100 ticks per second.
 //! * latencystats percentiles are the mean latency of each command, since no per-call
@@ -19,17 +22,15 @@
 //!   threads) report the values of an idle Redis with the feature off.
 
 use std::fmt::Write as _;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use rhea_resp::Reply;
 
 use super::admin::replid;
-use crate::engine::Server;
 use crate::engine::ctx::Ctx;
 use crate::engine::table::Command;
+use crate::engine::{Server, memory};
 
 /// Every section in output order; `true` marks the `default` ones.
 const SECTIONS: &[(&str, bool)] = &[
@@ -159,24 +160,28 @@ fn clients(ctx: &Ctx<'_>, l: &mut Lines) {
     l.add("clients_in_timeout_table", ctx.srv.block_deadlines.len());
 }
 
-static PEAK: AtomicU64 = AtomicU64::new(0);
-static STARTUP: OnceLock<u64> = OnceLock::new();
-
-fn memory(ctx: &Ctx<'_>, l: &mut Lines) {
+fn memory(ctx: &mut Ctx<'_>, l: &mut Lines) {
+    // Like Redis, INFO raises the peak itself, so that used never shows above it.
+    let used = ctx.srv.memory.update_peak();
     let srv = &*ctx.srv;
-    let used = rss_bytes();
-    let startup = *STARTUP.get_or_init(|| used);
-    let peak = PEAK.fetch_max(used, Ordering::Relaxed).max(used);
+    let rss = memory::rss();
+    let startup = srv.memory.startup;
+    let peak = srv.memory.peak;
     let clients_mem: u64 = ctx.all_clients().iter().map(|c| (c.qbuf + c.outbuf.len()) as u64).sum();
-    let overhead = startup.min(used) + clients_mem;
+    let tables: u64 =
+        srv.dbs.iter().map(|db| (db.dict.table_bytes() + db.expires.table_bytes()) as u64).sum();
+    let overhead = startup + clients_mem + tables;
     let dataset = used.saturating_sub(overhead);
-    let net = used.saturating_sub(startup).max(1);
+    // getMemoryOverheadData: percentages of the memory used beyond startup (at least 1).
+    let net = if used > startup { used - startup } else { 1 };
     let total_system = system_memory();
     let policy = super::debug::config_str(ctx, b"maxmemory-policy");
+    let ratio = |a: u64, b: u64| format!("{:.2}", a as f64 / b.max(1) as f64);
+    let signed_diff = |a: u64, b: u64| a as i64 - b as i64;
     l.add("used_memory", used);
     l.add("used_memory_human", human(used));
-    l.add("used_memory_rss", used);
-    l.add("used_memory_rss_human", human(used));
+    l.add("used_memory_rss", rss);
+    l.add("used_memory_rss_human", human(rss));
     l.add("used_memory_peak", peak);
     l.add("used_memory_peak_human", human(peak));
     l.add("used_memory_peak_perc", format!("{:.2}%", used as f64 * 100.0 / peak.max(1) as f64));
@@ -186,7 +191,7 @@ fn memory(ctx: &Ctx<'_>, l: &mut Lines) {
     l.add("used_memory_dataset_perc", format!("{:.2}%", dataset as f64 * 100.0 / net as f64));
     l.add("allocator_allocated", used);
     l.add("allocator_active", used);
-    l.add("allocator_resident", used);
+    l.add("allocator_resident", rss);
     l.add("total_system_memory", total_system);
     l.add("total_system_memory_human", human(total_system));
     // No scripting engine: the Lua and function figures are those of nothing loaded.
@@ -208,13 +213,13 @@ fn memory(ctx: &Ctx<'_>, l: &mut Lines) {
     l.add("maxmemory_policy", policy);
     l.add("allocator_frag_ratio", "1.00");
     l.add("allocator_frag_bytes", 0);
-    l.add("allocator_rss_ratio", "1.00");
-    l.add("allocator_rss_bytes", 0);
+    l.add("allocator_rss_ratio", ratio(rss, used));
+    l.add("allocator_rss_bytes", signed_diff(rss, used));
     l.add("rss_overhead_ratio", "1.00");
     l.add("rss_overhead_bytes", 0);
-    l.add("mem_fragmentation_ratio", "1.00");
-    l.add("mem_fragmentation_bytes", 0);
-    l.add("mem_not_counted_for_evict", 0);
+    l.add("mem_fragmentation_ratio", ratio(rss, used));
+    l.add("mem_fragmentation_bytes", signed_diff(rss, used));
+    l.add("mem_not_counted_for_evict", srv.mem_not_counted_for_evict());
     l.add("mem_replication_backlog", 0);
     l.add("mem_total_replication_buffers", 0);
     l.add("mem_clients_slaves", 0);
@@ -312,8 +317,9 @@ fn stats(srv: &Server, l: &mut Lines) {
     l.add("expire_cycle_cpu_milliseconds", 0);
     l.add("evicted_keys", s.evicted_keys);
     l.add("evicted_clients", 0);
-    l.add("total_eviction_exceeded_time", 0);
-    l.add("current_eviction_exceeded_time", 0);
+    let (exceeded_total, exceeded_now) = srv.evict.exceeded_times();
+    l.add("total_eviction_exceeded_time", exceeded_total.as_millis());
+    l.add("current_eviction_exceeded_time", exceeded_now.as_millis());
     l.add("keyspace_hits", s.keyspace_hits);
     l.add("keyspace_misses", s.keyspace_misses);
     l.add("pubsub_channels", srv.pubsub.channels.len());
@@ -445,23 +451,8 @@ fn os_name() -> String {
     format!("Linux {} {}", release.trim(), std::env::consts::ARCH)
 }
 
-/// Resident set size in bytes.
-fn rss_bytes() -> u64 {
-    proc_kb("/proc/self/status", "VmRSS:") * 1024
-}
-
 fn system_memory() -> u64 {
-    proc_kb("/proc/meminfo", "MemTotal:") * 1024
-}
-
-/// A `Name:   123 kB` line of a /proc file, in kB.
-fn proc_kb(path: &str, field: &str) -> u64 {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines()
-        .find_map(|line| line.strip_prefix(field))
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    memory::proc_kb("/proc/meminfo", "MemTotal:") * 1024
 }
 
 /// (utime, stime, cutime, cstime) in clock ticks from a /proc stat file.

@@ -137,19 +137,7 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn modified_in(&mut self, db: usize, key: &[u8]) {
-        if self.srv.watched.is_empty() {
-            return;
-        }
-        let Some(ids) = self.srv.watched.get(&(db, Bytes::copy_from_slice(key))) else {
-            return;
-        };
-        for id in ids.clone() {
-            if id == self.client.id {
-                self.client.dirty_cas = true;
-            } else if let Some(c) = self.srv.clients.get_mut(&id) {
-                c.dirty_cas = true;
-            }
-        }
+        self.srv.touch_watched_key(db, key, Some(self.client));
     }
 
     /// `signalKeyAsReady`: a list or sorted set under `key` got elements; clients blocked

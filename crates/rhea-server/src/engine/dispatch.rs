@@ -2,8 +2,9 @@
 //! the bookkeeping around running it.
 //!
 //! Check order mirrors Redis 7.0 (wire-spec §1.4): exists → arity → protected →
-//! auth → MULTI rules → [OOM → MISCONF → NOREPLICAS → READONLY, with later issues] →
-//! RESP2 pub/sub context → [MASTERDOWN → LOADING] → queue in MULTI → call.
+//! auth → MULTI rules → OOM (eviction first) → MISCONF → [NOREPLICAS → READONLY, with
+//! later issues] → RESP2 pub/sub context → [MASTERDOWN → LOADING] → queue in MULTI →
+//! call.
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use rhea_resp::split::repr;
 
 use super::client::{Client, ReplyMode};
 use super::ctx::Ctx;
+use super::evict::{self, Evict};
 use super::settings::ProtectedAction;
 use super::stats::SlowEntry;
 use super::table::{Command, Lookup, flags};
@@ -98,6 +100,9 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
         let text = "ERR Command not allowed inside a transaction".to_string();
         return Some(reject(srv, c, Some(cmd), text));
     }
+    if srv.settings.maxmemory > 0 && refused_for_memory(srv, c, cmd) {
+        return Some(reject(srv, c, Some(cmd), evict::OOM.to_string()));
+    }
     if (cmd.is_write() || cmd.name == "ping") && !c.is_master && srv.writes_denied_by_disk_error() {
         return Some(reject(srv, c, Some(cmd), MISCONF.to_string()));
     }
@@ -122,6 +127,24 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
     }
     let reply = call(srv, c, cmd, argv);
     Some(reply)
+}
+
+/// The maxmemory step of `processCommand`: evict what the policy allows, then refuse a
+/// command that may grow memory if memory is still over the limit with nothing left to
+/// evict. A command "may grow memory" if it is flagged `denyoom`, if it is an EXEC whose
+/// queue holds such a command, or if it would be queued in MULTI (a queue can grow
+/// without bound); EXEC, DISCARD and RESET are never refused for being in MULTI.
+fn refused_for_memory(srv: &mut Server, c: &mut Client, cmd: &'static Command) -> bool {
+    let out_of_memory = evict::perform_evictions(srv, Some(c)) == Evict::Fail;
+    if !out_of_memory {
+        return false;
+    }
+    let queued_denyoom = |c: &Client| {
+        c.multi.as_ref().is_some_and(|m| m.queued.iter().any(|(q, _)| q.has(flags::DENYOOM)))
+    };
+    cmd.has(flags::DENYOOM)
+        || cmd.name == "exec" && queued_denyoom(c)
+        || c.multi.is_some() && !matches!(cmd.name, "exec" | "discard" | "reset")
 }
 
 /// `call()`: run the handler and account for it (stats, slowlog, MONITOR).
@@ -175,12 +198,21 @@ pub fn run_handler(
 }
 
 /// Reject a command before it runs: count it, poison an open MULTI, return the error.
+/// A rejected EXEC also ends the transaction, and says so (`execCommandAbort`), even
+/// outside MULTI; a plain `ERR` reason loses its code there, as Redis formats it.
 fn reject(srv: &mut Server, c: &mut Client, cmd: Option<&'static Command>, text: String) -> Reply {
     if let Some(m) = c.multi.as_mut() {
         m.aborted = true;
     }
+    let mut text = text;
     if let Some(cmd) = cmd {
         srv.stats.commands.entry(cmd.name).or_default().rejected_calls += 1;
+        if cmd.name == "exec" {
+            c.multi = None;
+            srv.unwatch_all(c);
+            let reason = text.strip_prefix("ERR ").unwrap_or(&text);
+            text = format!("EXECABORT Transaction discarded because of: {reason}");
+        }
     }
     srv.stats.count_error(&text);
     Reply::Error(text)

@@ -7,6 +7,7 @@
 //!  signals   ──Event::Signal───────────▶ │  Server      │
 //!                                        └──────────────┘
 //!                 cron every 1000/hz ms: active expiry, timeouts, pause end
+//!                 between events, while a cycle is unfinished: eviction (evict.rs)
 //! ```
 //!
 //! Commands of one client run in arrival order; a client blocked in BLPOP (or paused by
@@ -16,8 +17,10 @@
 pub mod client;
 pub mod ctx;
 pub mod dispatch;
+pub mod evict;
 pub mod loading;
 pub mod lru;
+pub mod memory;
 pub mod persist;
 pub mod pubsub;
 pub mod settings;
@@ -150,6 +153,9 @@ pub struct Server {
     pub loading: Option<loading::Loading>,
     /// The engine's own event channel, for background jobs that report back.
     pub self_tx: Option<crossbeam_channel::Sender<Event>>,
+    /// Startup and peak memory, and memory not counted for eviction.
+    pub memory: memory::Memory,
+    pub evict: evict::EvictState,
 }
 
 pub fn unix_ms() -> i64 {
@@ -194,6 +200,8 @@ impl Server {
             persist: persist::SaveState::new(unix_ms() / 1000),
             loading: None,
             self_tx: None,
+            memory: memory::Memory::new(),
+            evict: Default::default(),
         }
     }
 
@@ -214,6 +222,10 @@ impl Server {
         loop {
             let now = Instant::now();
             let mut wait = next_cron.saturating_duration_since(now);
+            if self.evict.proc_running {
+                // Redis runs its eviction time event on every loop turn.
+                wait = Duration::ZERO;
+            }
             if let Some(&(deadline, _)) = self.block_deadlines.first() {
                 let until = Duration::from_millis((deadline - unix_ms()).max(0) as u64);
                 wait = wait.min(until);
@@ -243,6 +255,7 @@ impl Server {
                 next_cron =
                     Instant::now() + Duration::from_millis(1000 / self.settings.hz.max(1) as u64);
             }
+            evict::run_pending(&mut self);
             self.resume_clients();
             self.flush_all();
             if let Some(s) = self.shutdown {
@@ -388,6 +401,28 @@ impl Server {
         }
         self.watched.entry((db, key.clone())).or_default().push(c.id);
         c.watched.push((db, key));
+    }
+
+    /// `touchWatchedKey`: `key` in `db` changed, so every client WATCHing it will fail
+    /// its EXEC. `running` is the client executing a command (outside the client map).
+    pub fn touch_watched_key(&mut self, db: usize, key: &[u8], running: Option<&mut Client>) {
+        if self.watched.is_empty() {
+            return;
+        }
+        let Some(ids) = self.watched.get(&(db, Bytes::copy_from_slice(key))) else {
+            return;
+        };
+        let mut running = running;
+        for id in ids.clone() {
+            match running.as_deref_mut() {
+                Some(c) if c.id == id => c.dirty_cas = true,
+                _ => {
+                    if let Some(c) = self.clients.get_mut(&id) {
+                        c.dirty_cas = true;
+                    }
+                }
+            }
+        }
     }
 
     pub fn unwatch_all(&mut self, c: &mut Client) {
@@ -643,6 +678,7 @@ impl Server {
         if self.persist.bgsave.is_some() {
             self.persist.cow_peak = self.persist.cow_peak.max(rhea_keyspace::cow::bytes());
         }
+        self.memory.update_peak();
         self.check_save_points();
         if self.persist.bgsave_scheduled && self.persist.bgsave.is_none() {
             self.persist.bgsave_scheduled = false;
@@ -682,11 +718,21 @@ impl Server {
             if self.dbs[db].expired_log.is_empty() {
                 continue;
             }
+            let lazy = self.loaded.config.lazyfree_lazy_expire;
             for key in std::mem::take(&mut self.dbs[db].expired_log) {
                 self.stats.expired_keys += 1;
                 self.notify_keyspace('x', "expired", &key, db, running.as_deref_mut());
+                self.propagate_deletion(db, &key, lazy);
             }
         }
+    }
+
+    /// `propagateDeletion`: a key removed by the server itself (expiry, eviction) must
+    /// be deleted on replicas and in the AOF too, as `DEL` (or `UNLINK` when the
+    /// matching `lazyfree-lazy-*` option is on). Neither a replication feed nor an AOF
+    /// exists yet: this is the single place where they will be fed.
+    pub fn propagate_deletion(&mut self, db: usize, key: &[u8], lazy: bool) {
+        let _ = (db, key, lazy);
     }
 
     fn timeout_idle_clients(&mut self) {

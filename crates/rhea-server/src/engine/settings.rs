@@ -11,6 +11,16 @@ impl MaxmemoryPolicy {
     pub fn is_lfu(self) -> bool {
         matches!(self, MaxmemoryPolicy::AllkeysLfu | MaxmemoryPolicy::VolatileLfu)
     }
+
+    /// `MAXMEMORY_FLAG_ALLKEYS`: candidates come from every key, not only keys with a TTL.
+    pub fn is_allkeys(self) -> bool {
+        matches!(
+            self,
+            MaxmemoryPolicy::AllkeysLru
+                | MaxmemoryPolicy::AllkeysLfu
+                | MaxmemoryPolicy::AllkeysRandom
+        )
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -30,6 +40,15 @@ pub struct Settings {
     pub enable_debug_command: ProtectedAction,
     pub maxmemory: u64,
     pub maxmemory_policy: MaxmemoryPolicy,
+    /// Keys sampled per database for each eviction (`maxmemory-samples`).
+    pub maxmemory_samples: usize,
+    /// `maxmemory-eviction-tenacity` (0..=100): how long one eviction cycle may run.
+    pub maxmemory_eviction_tenacity: u32,
+    /// A replica leaves eviction to its master (`replica-ignore-maxmemory`).
+    pub replica_ignore_maxmemory: bool,
+    /// `lazyfree-lazy-eviction`: only changes how the deletion is propagated (UNLINK);
+    /// memory is always freed synchronously.
+    pub lazyfree_lazy_eviction: bool,
     pub lfu_log_factor: u32,
     pub lfu_decay_time: u32,
     pub active_expire_effort: u32,
@@ -54,6 +73,10 @@ impl Settings {
             enable_debug_command: c.enable_debug_command,
             maxmemory: c.maxmemory,
             maxmemory_policy: c.maxmemory_policy,
+            maxmemory_samples: c.maxmemory_samples as usize,
+            maxmemory_eviction_tenacity: c.maxmemory_eviction_tenacity,
+            replica_ignore_maxmemory: c.replica_ignore_maxmemory,
+            lazyfree_lazy_eviction: c.lazyfree_lazy_eviction,
             lfu_log_factor: c.lfu_log_factor,
             lfu_decay_time: c.lfu_decay_time,
             active_expire_effort: c.active_expire_effort,

@@ -1,0 +1,163 @@
+//! # rhea-sys: the one place allowed to use `unsafe`
+//!
+//! Owns the process-wide memory counter behind `used_memory` and `maxmemory`: a global
+//! allocator ([`CountingAlloc`]) that wraps the system allocator (glibc malloc) and keeps
+//! the number of live heap bytes in one atomic, as Redis's `zmalloc` keeps `used_memory`.
+//! The binary installs it with `#[global_allocator]`; the server reads [`allocated`].
+//!
+//! Why `unsafe` is needed: implementing [`GlobalAlloc`] is an `unsafe impl` by definition
+//! (the trait's contract cannot be checked by the compiler), and forwarding to
+//! [`System`] and asking glibc for a block's usable size are `unsafe` calls. All of that
+//! sits in one `impl` block; the rest of the crate, like the rest of the workspace, has
+//! no unsafe code (`unsafe_code = "deny"` at crate level, allowed on that impl alone).
+//!
+//! ## What is counted
+//! Every block is counted at its *usable* size (`malloc_usable_size`), not the size asked
+//! for, as Redis does when built against libc malloc (`zmalloc_size`): a 10-byte request
+//! occupies a 24-byte block, and maxmemory must see the 24. glibc's per-chunk header
+//! (8 bytes) is not usable space and is not counted, so RSS stays somewhat above
+//! [`allocated`] (INFO reports the ratio as `mem_fragmentation_ratio`).
+//!
+//! ## Cost
+//! One relaxed `fetch_add`/`fetch_sub` on a shared counter per allocation and free, plus
+//! a `malloc_usable_size` call, which reads the chunk header: the same work zmalloc does.
+//! Threads allocating concurrently (the engine and the I/O runtime) share the counter's
+//! cache line. Measured with redis-benchmark against the same binary built without it
+//! (50 clients, 2-core machine): within 1-2% without pipelining; with 32-command
+//! pipelines 0-15% fewer requests per second, MSET (many allocations per command) at
+//! the worst end. If that matters, per-thread counters summed on read are the next step.
+//!
+//! ## Caveats
+//! * Memory obtained outside the global allocator (thread stacks, `mmap` by libraries,
+//!   the binary's own pages) is not counted, as in Redis.
+//! * [`is_installed`] turns true on the first allocation through [`CountingAlloc`]; in a
+//!   process that never installed it (unit tests) [`allocated`] stays 0, and callers
+//!   fall back to another measure (the server uses RSS).
+//! * Linux only: `malloc_usable_size` is a glibc/musl function (the whole stack targets
+//!   Linux). Blocks are assumed to come from that malloc, which is what `System` uses.
+
+#![deny(unsafe_code)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use libc::malloc_usable_size;
+
+/// Live bytes handed out by [`CountingAlloc`] (usable sizes).
+static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
+/// Set by the first allocation that goes through [`CountingAlloc`].
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+/// Bytes currently allocated through [`CountingAlloc`] (Redis's `zmalloc_used_memory`).
+/// 0 if it is not the global allocator of this process.
+pub fn allocated() -> u64 {
+    ALLOCATED.load(Ordering::Relaxed) as u64
+}
+
+/// Whether [`CountingAlloc`] is this process's global allocator (so [`allocated`] means
+/// something).
+pub fn is_installed() -> bool {
+    INSTALLED.load(Ordering::Relaxed)
+}
+
+/// A global allocator that forwards to [`System`] and counts live bytes.
+///
+/// ```
+/// #[global_allocator]
+/// static ALLOC: rhea_sys::CountingAlloc = rhea_sys::CountingAlloc;
+///
+/// fn main() {
+///     let v = vec![1u8; 1000];
+///     assert!(rhea_sys::is_installed() && rhea_sys::allocated() >= 1000);
+///     drop(v);
+/// }
+/// ```
+pub struct CountingAlloc;
+
+#[allow(unsafe_code)]
+// SAFETY (for the whole impl): every method forwards to `System` with the caller's
+// arguments, so the caller's obligations under `GlobalAlloc` pass through unchanged. The
+// only addition is `malloc_usable_size` on a block that `System` (malloc, posix_memalign
+// or realloc on Linux) has just returned or is about to free: glibc allows it on any live
+// block it handed out, and a null pointer is never passed.
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            added(unsafe { malloc_usable_size(p.cast()) });
+        }
+        p
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            added(unsafe { malloc_usable_size(p.cast()) });
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let n = unsafe { malloc_usable_size(ptr.cast()) };
+        unsafe { System.dealloc(ptr, layout) };
+        ALLOCATED.fetch_sub(n, Ordering::Relaxed);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let old = unsafe { malloc_usable_size(ptr.cast()) };
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            // On failure the old block is still live and still counted.
+            let new = unsafe { malloc_usable_size(p.cast()) };
+            if new >= old {
+                added(new - old);
+            } else {
+                ALLOCATED.fetch_sub(old - new, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+/// Count `n` new bytes, and note that the counting allocator is in use. The flag is read
+/// before it is written so the common path stays a plain load, not a store per call.
+#[inline]
+fn added(n: usize) {
+    ALLOCATED.fetch_add(n, Ordering::Relaxed);
+    if !INSTALLED.load(Ordering::Relaxed) {
+        INSTALLED.store(true, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The test binary installs the allocator, so the test exercises the real path.
+    #[global_allocator]
+    static ALLOC: CountingAlloc = CountingAlloc;
+
+    /// Other threads of the test harness allocate too, so deltas get a small margin.
+    const NOISE: u64 = 64 * 1024;
+
+    #[test]
+    fn counts_live_bytes() {
+        assert!(is_installed());
+        let before = allocated();
+        let mut v: Vec<u8> = Vec::with_capacity(1 << 20);
+        v.push(1);
+        let grown = allocated() - before;
+        assert!((1 << 20..(1 << 20) + NOISE).contains(&grown), "{grown}");
+        v.reserve_exact(4 << 20); // realloc to 4 MiB + 1
+        let grown = allocated() - before;
+        assert!((4 << 20..(4 << 20) + NOISE).contains(&grown), "{grown}");
+        drop(v);
+        assert!(allocated().abs_diff(before) < NOISE);
+        let boxes: Vec<Box<[u8; 10]>> = (0..1000).map(|_| Box::new([0u8; 10])).collect();
+        let per_box = (allocated() - before) / 1000;
+        // glibc's smallest block: 24 usable bytes, counted as such (not the 10 asked).
+        assert!((24..=40).contains(&per_box), "{per_box}");
+        drop(boxes);
+        assert!(allocated().abs_diff(before) < NOISE);
+    }
+}
