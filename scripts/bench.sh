@@ -24,3 +24,5 @@ for t in ping_mbulk set get incr lpush lpop sadd hset zadd mset; do
     ratio=$(python3 -c "print('%.2f' % (float('$o')/float('$r')))")
     printf "%-8s %14s %14s %8s\n" "$t" "$r" "$o" "$ratio"
 done
+# BGSAVE under load (p99, save time, peak memory) and startup load time, side by side.
+python3 scripts/bench_persist.py "${BENCH_KEYS:-1000000}"

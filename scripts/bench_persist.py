@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""BGSAVE under load and startup load time: real redis-server 7.0 and Rhea side by side.
+
+For each server: DEBUG POPULATE N keys (100-byte values), then run redis-benchmark
+(SET, then GET; 50 clients, random keys over the same range) once without a save and once
+with a BGSAVE started half a second in. Printed per server: the benchmark's p99 with and
+without the save, the save's duration (BGSAVE until rdb_bgsave_in_progress:0) and the
+peak memory during the save (sum of PSS over the server and its children, sampled every
+20 ms: a forked Redis child shares pages with its parent, and PSS splits shared pages
+fairly, so the sum is the real footprint). Then each server is restarted on its dump and
+the "DB loaded from disk: X seconds" of its log gives the load time.
+
+Usage: scripts/bench_persist.py [keys] [requests]   (run by scripts/bench.sh)
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+RHEA = os.path.join(ROOT, "target", "release", "rhea")
+KEYS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+REQUESTS = int(sys.argv[2]) if len(sys.argv) > 2 else 400_000
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def cli(port, *args):
+    out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def start(kind, cwd):
+    port = free_port()
+    log = open(os.path.join(cwd, "server.log"), "ab")
+    argv = ([RHEA, "server"] if kind == "rhea" else ["redis-server"]) + [
+        "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", cwd,
+        "--enable-debug-command", "yes"]
+    if kind == "redis":
+        argv += ["--appendonly", "no"]
+    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    while cli(port, "PING") != "PONG":
+        if p.poll() is not None:
+            raise SystemExit("%s failed to start" % kind)
+        time.sleep(0.02)
+    return p, port
+
+
+def stop(p, port):
+    cli(port, "SHUTDOWN", "NOSAVE")
+    try:
+        p.wait(30)
+    except subprocess.TimeoutExpired:
+        os.kill(p.pid, signal.SIGKILL)
+        p.wait()
+
+
+def pss_total(pid):
+    """PSS in bytes of `pid` and its direct children (Redis's fork child)."""
+    pids = [pid]
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            pids += [int(x) for x in f.read().split()]
+    except OSError:
+        pass
+    total = 0
+    for q in pids:
+        try:
+            with open("/proc/%d/smaps_rollup" % q) as f:
+                m = re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M)
+                total += int(m.group(1)) * 1024 if m else 0
+        except OSError:
+            pass
+    return total
+
+
+def benchmark(port, test, result):
+    out = subprocess.run(
+        ["redis-benchmark", "-p", str(port), "-t", test, "-n", str(REQUESTS), "-c", "50",
+         "-r", str(KEYS), "-d", "100", "--csv"], capture_output=True, text=True).stdout
+    row = [r for r in out.splitlines() if r.startswith('"%s"' % test.upper())][-1]
+    cols = [c.strip('"') for c in row.split(",")]
+    result["rps"], result["p99"] = float(cols[1]), float(cols[6])
+
+
+def run(port, pid, test, with_save):
+    result = {}
+    bench = threading.Thread(target=benchmark, args=(port, test, result))
+    bench.start()
+    save_secs, peak = None, 0
+    if with_save:
+        time.sleep(0.5)
+        base = pss_total(pid)
+        t0 = time.time()
+        assert "started" in cli(port, "BGSAVE")
+        while "rdb_bgsave_in_progress:1" in cli(port, "INFO", "persistence"):
+            peak = max(peak, pss_total(pid))
+            time.sleep(0.02)
+        save_secs = time.time() - t0
+        peak = max(peak, pss_total(pid))
+        result["base"] = base
+    bench.join()
+    result["save_secs"], result["peak"] = save_secs, peak
+    return result
+
+
+def mb(n):
+    return "%.0f MB" % (n / 1048576)
+
+
+def main():
+    if not os.path.exists(RHEA):
+        raise SystemExit("build first: cargo build --release")
+    rows, load = {}, {}
+    for kind in ("redis", "rhea"):
+        cwd = tempfile.mkdtemp(prefix="bench-%s-" % kind)
+        p, port = start(kind, cwd)
+        try:
+            cli(port, "DEBUG", "POPULATE", str(KEYS), "key", "100")
+            for test in ("set", "get"):
+                plain = run(port, p.pid, test, False)
+                saving = run(port, p.pid, test, True)
+                rows[(kind, test)] = (plain, saving)
+            cli(port, "SAVE")
+        finally:
+            stop(p, port)
+        p, port = start(kind, cwd)
+        stop(p, port)
+        text = open(os.path.join(cwd, "server.log"), errors="replace").read()
+        load[kind] = float(re.findall(r"DB loaded from disk: ([0-9.]+) seconds", text)[-1])
+        shutil.rmtree(cwd, ignore_errors=True)
+    print("BGSAVE of %d keys (100-byte values) during redis-benchmark -n %d -c 50 -r %d"
+          % (KEYS, REQUESTS, KEYS))
+    print("%-6s %-6s %10s %10s %10s %9s %12s %12s" % (
+        "test", "server", "rps", "p99 ms", "p99 save", "save s", "mem before", "peak in save"))
+    for test in ("set", "get"):
+        for kind in ("redis", "rhea"):
+            plain, saving = rows[(kind, test)]
+            print("%-6s %-6s %10.0f %10.3f %10.3f %9.2f %12s %12s" % (
+                test, kind, plain["rps"], plain["p99"], saving["p99"], saving["save_secs"],
+                mb(saving["base"]), mb(saving["peak"])))
+        r, o = rows[("redis", test)][1], rows[("rhea", test)][1]
+        print("%-6s ratio  p99 during save %.2f, peak memory %.2f, save time %.2f (rhea/redis)"
+              % (test, o["p99"] / r["p99"], o["peak"] / r["peak"],
+                 o["save_secs"] / r["save_secs"]))
+    print("load at startup: redis %.3f s, rhea %.3f s, ratio %.2f"
+          % (load["redis"], load["rhea"], load["rhea"] / load["redis"]))
+
+
+if __name__ == "__main__":
+    main()
