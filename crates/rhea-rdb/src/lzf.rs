@@ -29,12 +29,49 @@ fn slot(h: u32) -> usize {
 /// the two positions before a match's end are re-hashed), including its conservative
 /// output-space checks, so the bytes equal Redis's for the same input.
 pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
-    let n = input.len();
-    if n == 0 {
+    if input.is_empty() {
         return None;
     }
-    // `table[slot]` holds a position + 1; 0 is "empty" (liblzf: `ref > in_data`).
-    let mut table = vec![0usize; 1 << HASH_LOG];
+    TABLE.with(|cell| {
+        let mut t = cell.borrow_mut();
+        let base = t.base;
+        t.base += input.len() as u64 + 1;
+        compress_with(input, out_len, &mut Table { slots: &mut t.slots, base })
+    })
+}
+
+/// The 64K-slot hash table, kept per thread between calls: zeroing 512 KiB for every
+/// string dominated the time of a save. Instead every call gets a fresh `base`, and a
+/// slot holding a value at or below it is empty (an entry of an earlier string).
+struct Reused {
+    slots: Vec<u64>,
+    base: u64,
+}
+
+thread_local! {
+    static TABLE: std::cell::RefCell<Reused> =
+        std::cell::RefCell::new(Reused { slots: vec![0; 1 << HASH_LOG], base: 0 });
+}
+
+struct Table<'a> {
+    slots: &'a mut [u64],
+    base: u64,
+}
+
+impl Table<'_> {
+    /// Position + 1 stored in `slot` by this call, 0 if empty (liblzf: `ref > in_data`).
+    fn get(&self, slot: usize) -> usize {
+        let raw = self.slots[slot];
+        if raw > self.base { (raw - self.base) as usize } else { 0 }
+    }
+
+    fn set(&mut self, slot: usize, pos_plus_one: usize) {
+        self.slots[slot] = self.base + pos_plus_one as u64;
+    }
+}
+
+fn compress_with(input: &[u8], out_len: usize, table: &mut Table<'_>) -> Option<Vec<u8>> {
+    let n = input.len();
     let mut out = vec![0u8; out_len + 4];
     let mut op = 1; // byte 0 is the first literal run's control byte
     let mut lit = 0usize;
@@ -44,8 +81,8 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     while ip + 2 < n {
         hval = (hval << 8) | byte(ip + 2);
         let s = slot(hval);
-        let r = table[s];
-        table[s] = ip + 1;
+        let r = table.get(s);
+        table.set(s, ip + 1);
         let matched = r > 1 && {
             let r = r - 1;
             ip - r - 1 < MAX_OFF && input[r..r + 3] == input[ip..ip + 3]
@@ -102,7 +139,7 @@ pub fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
             hval = (byte(ip) << 8) | byte(ip + 1);
             for _ in 0..2 {
                 hval = (hval << 8) | byte(ip + 2);
-                table[slot(hval)] = ip + 1;
+                table.set(slot(hval), ip + 1);
                 ip += 1;
             }
         } else {
