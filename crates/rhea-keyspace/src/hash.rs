@@ -24,7 +24,7 @@ use crate::dict::Dict;
 use crate::limits::EncodingLimits;
 
 #[derive(Clone, Debug)]
-pub struct Hash(Repr);
+pub struct Hash(Box<Repr>);
 
 #[derive(Clone, Debug)]
 enum Repr {
@@ -43,11 +43,11 @@ impl Hash {
     /// An empty hash, listpack-encoded (Redis's `createHashObject`). Redis never keeps an
     /// empty hash in the keyspace; the caller inserts right away.
     pub fn new() -> Hash {
-        Hash(Repr::Listpack(Vec::new()))
+        Hash(Box::new(Repr::Listpack(Vec::new())))
     }
 
     pub fn len(&self) -> usize {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => v.len(),
             Repr::Table(d) => d.len(),
         }
@@ -59,14 +59,14 @@ impl Hash {
 
     /// The name OBJECT ENCODING reports.
     pub fn encoding_name(&self) -> &'static str {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(_) => "listpack",
             Repr::Table(_) => "hashtable",
         }
     }
 
     pub fn get(&self, field: &[u8]) -> Option<&Bytes> {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => v.iter().find(|(f, _)| f[..] == *field).map(|(_, val)| val),
             Repr::Table(d) => d.get(field),
         }
@@ -80,7 +80,7 @@ impl Hash {
     /// longer than the listpack allows: Redis's `hashTypeTryConversion`, run by HSET,
     /// HMSET and HSETNX before they store anything.
     pub fn try_conversion(&mut self, args: &[Bytes], limits: &EncodingLimits) {
-        if matches!(self.0, Repr::Listpack(_))
+        if matches!(*self.0, Repr::Listpack(_))
             && args.iter().any(|a| a.len() > limits.hash_max_listpack_value)
         {
             self.convert_to_table();
@@ -92,12 +92,12 @@ impl Hash {
     /// mirrors `hashTypeSet`.
     pub fn set(&mut self, field: Bytes, value: Bytes, limits: &EncodingLimits) -> bool {
         let max_value = limits.hash_max_listpack_value;
-        if matches!(self.0, Repr::Listpack(_))
+        if matches!(*self.0, Repr::Listpack(_))
             && (field.len() > max_value || value.len() > max_value)
         {
             self.convert_to_table();
         }
-        match &mut self.0 {
+        match &mut *self.0 {
             Repr::Listpack(v) => {
                 if let Some(slot) = v.iter_mut().find(|(f, _)| *f == field) {
                     slot.1 = value;
@@ -115,7 +115,7 @@ impl Hash {
 
     /// Remove `field`. Returns whether it existed. Never converts back to listpack.
     pub fn remove(&mut self, field: &[u8]) -> bool {
-        match &mut self.0 {
+        match &mut *self.0 {
             Repr::Listpack(v) => match v.iter().position(|(f, _)| f[..] == *field) {
                 // `remove`, not `swap_remove`: the listpack keeps the others in order.
                 Some(i) => {
@@ -130,7 +130,7 @@ impl Hash {
 
     /// Every pair: insertion order for listpack, bucket order for hashtable.
     pub fn iter(&self) -> HashIter<'_> {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => HashIter::Listpack(v.iter()),
             Repr::Table(d) => HashIter::Table(d.iter()),
         }
@@ -138,7 +138,7 @@ impl Hash {
 
     /// A uniformly chosen pair (HRANDFIELD without count), None when empty.
     pub fn random<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(&Bytes, &Bytes)> {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) if v.is_empty() => None,
             Repr::Listpack(v) => {
                 let (f, val) = &v[rng.random_range(0..v.len())];
@@ -152,7 +152,7 @@ impl Hash {
     /// cursor 0, whatever the cursor (Redis's `scanGenericCommand` does the same for
     /// compact encodings); a hashtable visits one bucket per call via [`Dict::scan`].
     pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&Bytes, &Bytes)) -> u64 {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => {
                 for (f, val) in v {
                     visit(f, val);
@@ -164,12 +164,12 @@ impl Hash {
     }
 
     fn convert_to_table(&mut self) {
-        if let Repr::Listpack(v) = &mut self.0 {
+        if let Repr::Listpack(v) = &mut *self.0 {
             let mut d = Dict::new();
             for (f, val) in std::mem::take(v) {
                 d.insert(f, val);
             }
-            self.0 = Repr::Table(d);
+            *self.0 = Repr::Table(d);
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::limits::EncodingLimits;
 const INTSET_HARD_MAX: usize = 1 << 30;
 
 #[derive(Clone, Debug)]
-pub struct Set(Repr);
+pub struct Set(Box<Repr>);
 
 #[derive(Clone, Debug)]
 enum Repr {
@@ -65,12 +65,12 @@ impl Set {
     /// An empty intset. SINTERSTORE and friends build their results this way and let
     /// [`Set::insert`] convert as needed.
     pub fn new_intset() -> Set {
-        Set(Repr::Intset(Vec::new()))
+        Set(Box::new(Repr::Intset(Vec::new())))
     }
 
     /// An empty hashtable set (SPOP with count rebuilds a hashtable set this way).
     pub fn new_hashtable() -> Set {
-        Set(Repr::Table(Dict::new()))
+        Set(Box::new(Repr::Table(Dict::new())))
     }
 
     /// The empty set SADD and SMOVE create for `first`, the member about to be added:
@@ -80,7 +80,7 @@ impl Set {
     }
 
     pub fn len(&self) -> usize {
-        match &self.0 {
+        match &*self.0 {
             Repr::Intset(v) => v.len(),
             Repr::Table(d) => d.len(),
         }
@@ -92,14 +92,14 @@ impl Set {
 
     /// The name OBJECT ENCODING reports.
     pub fn encoding_name(&self) -> &'static str {
-        match &self.0 {
+        match &*self.0 {
             Repr::Intset(_) => "intset",
             Repr::Table(_) => "hashtable",
         }
     }
 
     pub fn contains(&self, member: &[u8]) -> bool {
-        match &self.0 {
+        match &*self.0 {
             Repr::Intset(v) => parse_i64(member).is_some_and(|i| v.binary_search(&i).is_ok()),
             Repr::Table(d) => d.contains_key(member),
         }
@@ -108,7 +108,7 @@ impl Set {
     /// Membership test for a member taken from another set, without formatting an
     /// integer when both sides are intsets (SINTER's inner loop).
     pub fn contains_member(&self, member: SetMember<'_>) -> bool {
-        match (&self.0, member) {
+        match (&*self.0, member) {
             (Repr::Intset(v), SetMember::Int(i)) => v.binary_search(&i).is_ok(),
             (Repr::Table(d), SetMember::Int(i)) => {
                 d.contains_key(itoa::Buffer::new().format(i).as_bytes())
@@ -120,7 +120,7 @@ impl Set {
     /// Add `member`. Returns true if it was not already present. May convert to
     /// hashtable; mirrors `setTypeAdd`.
     pub fn insert(&mut self, member: Bytes, limits: &EncodingLimits) -> bool {
-        match &mut self.0 {
+        match &mut *self.0 {
             Repr::Intset(v) => match parse_i64(&member) {
                 Some(i) => match v.binary_search(&i) {
                     Ok(_) => false,
@@ -150,7 +150,7 @@ impl Set {
 
     /// Remove `member`. Returns whether it was present. Never converts back.
     pub fn remove(&mut self, member: &[u8]) -> bool {
-        match &mut self.0 {
+        match &mut *self.0 {
             Repr::Intset(v) => match parse_i64(member).and_then(|i| v.binary_search(&i).ok()) {
                 Some(pos) => {
                     v.remove(pos);
@@ -164,7 +164,7 @@ impl Set {
 
     /// Every member: ascending for intset, bucket order for hashtable.
     pub fn iter(&self) -> SetIter<'_> {
-        match &self.0 {
+        match &*self.0 {
             Repr::Intset(v) => SetIter::Intset(v.iter()),
             Repr::Table(d) => SetIter::Table(d.iter()),
         }
@@ -172,7 +172,7 @@ impl Set {
 
     /// A uniformly chosen member (SRANDMEMBER without count), None when empty.
     pub fn random<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<SetMember<'_>> {
-        match &self.0 {
+        match &*self.0 {
             Repr::Intset(v) if v.is_empty() => None,
             Repr::Intset(v) => Some(SetMember::Int(v[rng.random_range(0..v.len())])),
             Repr::Table(d) => d.random(rng).map(|(k, _)| SetMember::Str(k)),
@@ -190,7 +190,7 @@ impl Set {
     /// 0 whatever the cursor (as Redis does for compact encodings); a hashtable visits one
     /// bucket per call via [`Dict::scan`].
     pub fn scan(&self, cursor: u64, mut visit: impl FnMut(SetMember<'_>)) -> u64 {
-        match &self.0 {
+        match &*self.0 {
             Repr::Intset(v) => {
                 for &i in v {
                     visit(SetMember::Int(i));
@@ -202,12 +202,12 @@ impl Set {
     }
 
     fn convert_to_table(&mut self) {
-        if let Repr::Intset(v) = &mut self.0 {
+        if let Repr::Intset(v) = &mut *self.0 {
             let mut d = Dict::new();
             for &i in v.iter() {
                 d.insert(int_bytes(i), ());
             }
-            self.0 = Repr::Table(d);
+            *self.0 = Repr::Table(d);
         }
     }
 }

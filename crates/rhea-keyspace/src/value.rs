@@ -199,3 +199,14 @@ impl Entry {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every key pays for one `Value` behind its `Arc`: aggregates keep their
+    /// representation boxed so a string key does not pay for the largest variant.
+    #[test]
+    fn value_stays_small() {
+        assert!(size_of::<super::Value>() <= 40, "Value is {} bytes", size_of::<super::Value>());
+        assert_eq!(size_of::<super::Entry>(), 16);
+    }
+}

@@ -44,7 +44,7 @@ pub use range::{LexBound, LexRange, ScoreRange, normalize_rank_range};
 use ranked::{RangeIter, RankedList, cmp_elem};
 
 #[derive(Clone, Debug)]
-pub struct ZSet(Repr);
+pub struct ZSet(Box<Repr>);
 
 #[derive(Clone, Debug)]
 enum Repr {
@@ -68,13 +68,13 @@ fn listpack_score(score: f64) -> f64 {
 impl ZSet {
     /// An empty listpack sorted set.
     pub fn new() -> ZSet {
-        ZSet(Repr::Listpack(Vec::new()))
+        ZSet(Box::new(Repr::Listpack(Vec::new())))
     }
 
     /// An empty skiplist sorted set (ZUNIONSTORE and friends build into one, then call
     /// [`ZSet::convert_to_listpack_if_fits`]).
     pub fn new_skiplist() -> ZSet {
-        ZSet(Repr::Skiplist { dict: Dict::new(), order: RankedList::new() })
+        ZSet(Box::new(Repr::Skiplist { dict: Dict::new(), order: RankedList::new() }))
     }
 
     /// An empty sorted set encoded for about `size_hint` members whose length is about
@@ -90,7 +90,7 @@ impl ZSet {
     }
 
     pub fn len(&self) -> usize {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => v.len(),
             Repr::Skiplist { order, .. } => order.len(),
         }
@@ -102,7 +102,7 @@ impl ZSet {
 
     /// The name OBJECT ENCODING reports.
     pub fn encoding_name(&self) -> &'static str {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(_) => "listpack",
             Repr::Skiplist { .. } => "skiplist",
         }
@@ -111,7 +111,7 @@ impl ZSet {
     // ===== single members =====
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => v.iter().find(|(m, _)| m[..] == *member).map(|(_, s)| *s),
             Repr::Skiplist { dict, .. } => dict.get(member).copied(),
         }
@@ -129,13 +129,13 @@ impl ZSet {
             self.update_score(&member, score);
             return false;
         }
-        if let Repr::Listpack(v) = &self.0
+        if let Repr::Listpack(v) = &*self.0
             && (v.len() + 1 > limits.zset_max_listpack_entries
                 || member.len() > limits.zset_max_listpack_value)
         {
             self.convert_to_skiplist();
         }
-        match &mut self.0 {
+        match &mut *self.0 {
             Repr::Listpack(v) => listpack_insert(v, member, score),
             Repr::Skiplist { dict, order } => {
                 order.insert(member.clone(), score);
@@ -150,7 +150,7 @@ impl ZSet {
     /// updated. Never converts.
     pub fn update_score(&mut self, member: &[u8], score: f64) -> bool {
         debug_assert!(!score.is_nan(), "NaN scores are rejected by the caller");
-        match &mut self.0 {
+        match &mut *self.0 {
             Repr::Listpack(v) => {
                 let Some(i) = v.iter().position(|(m, _)| m[..] == *member) else {
                     return false;
@@ -183,7 +183,7 @@ impl ZSet {
 
     /// Remove `member`. Returns whether it was present. Never converts back.
     pub fn remove(&mut self, member: &[u8]) -> bool {
-        match &mut self.0 {
+        match &mut *self.0 {
             Repr::Listpack(v) => match v.iter().position(|(m, _)| m[..] == *member) {
                 Some(i) => {
                     v.remove(i);
@@ -204,7 +204,7 @@ impl ZSet {
     /// 0-based rank of `member`, counted from the highest score if `reverse` (ZRANK,
     /// ZREVRANK).
     pub fn rank(&self, member: &[u8], reverse: bool) -> Option<usize> {
-        let rank = match &self.0 {
+        let rank = match &*self.0 {
             Repr::Listpack(v) => v.iter().position(|(m, _)| m[..] == *member)?,
             Repr::Skiplist { dict, order } => order.rank_of(member, *dict.get(member)?)?,
         };
@@ -223,7 +223,7 @@ impl ZSet {
     /// whatever the cursor (as Redis does for compact encodings); a skiplist scans its
     /// member dict one bucket per call, with [`Dict::scan`]'s guarantee.
     pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&Bytes, f64)) -> u64 {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => {
                 for (m, s) in v {
                     visit(m, *s);
@@ -243,7 +243,7 @@ impl ZSet {
 
     /// The member at ascending rank `rank`.
     fn at(&self, rank: usize) -> Option<(&Bytes, f64)> {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => v.get(rank).map(|(m, s)| (m, *s)),
             Repr::Skiplist { order, .. } => order.get(rank),
         }
@@ -253,7 +253,7 @@ impl ZSet {
     fn ranks(&self, lo: usize, hi: usize, reverse: bool) -> ZIter<'_> {
         let hi = hi.min(self.len());
         let lo = lo.min(hi);
-        let inner = match &self.0 {
+        let inner = match &*self.0 {
             Repr::Listpack(v) => Inner::Listpack(v[lo..hi].iter()),
             Repr::Skiplist { order, .. } => Inner::Skiplist(order.range(lo, hi)),
         };
@@ -262,7 +262,7 @@ impl ZSet {
 
     /// First ascending rank whose element fails `pred`; `pred` must hold on a prefix.
     fn partition_point(&self, mut pred: impl FnMut(&Bytes, f64) -> bool) -> usize {
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => v.partition_point(|(m, s)| pred(m, *s)),
             Repr::Skiplist { order, .. } => order.partition_point(pred),
         }
@@ -317,7 +317,7 @@ impl ZSet {
     /// member ≤ max backwards while ≥ min. The two agree whenever scores are equal.
     fn lex_span(&self, range: &LexRange, from_top: bool) -> (usize, usize) {
         let len = self.len();
-        match &self.0 {
+        match &*self.0 {
             Repr::Listpack(v) => {
                 // zzlIsInLexRange, then the linear scans of zzl{First,Last}InLexRange.
                 let (Some(first), Some(last)) = (v.first(), v.last()) else { return (0, 0) };
@@ -376,7 +376,7 @@ impl ZSet {
         if lo >= hi {
             return Vec::new();
         }
-        match &mut self.0 {
+        match &mut *self.0 {
             Repr::Listpack(v) => v.drain(lo..hi).collect(),
             Repr::Skiplist { dict, order } => {
                 let removed = order.remove_range(lo, hi);
@@ -425,13 +425,13 @@ impl ZSet {
     // ===== encoding conversion =====
 
     fn convert_to_skiplist(&mut self) {
-        if let Repr::Listpack(v) = &mut self.0 {
+        if let Repr::Listpack(v) = &mut *self.0 {
             let elems = std::mem::take(v);
             let mut dict = Dict::new();
             for (m, s) in &elems {
                 dict.insert(m.clone(), *s);
             }
-            self.0 = Repr::Skiplist { dict, order: RankedList::from_sorted(elems) };
+            *self.0 = Repr::Skiplist { dict, order: RankedList::from_sorted(elems) };
         }
     }
 
@@ -439,7 +439,7 @@ impl ZSet {
     /// `zsetConvertToListpackIfNeeded`, run at the end of ZUNIONSTORE, ZINTERSTORE,
     /// ZDIFFSTORE and ZRANGESTORE. A listpack is left alone.
     pub fn convert_to_listpack_if_fits(&mut self, limits: &EncodingLimits) {
-        let max_len = match &self.0 {
+        let max_len = match &*self.0 {
             Repr::Listpack(_) => return,
             Repr::Skiplist { dict, .. } => dict.keys().map(|m| m.len()).max().unwrap_or(0),
         };
@@ -454,14 +454,14 @@ impl ZSet {
         max_elem_len: usize,
         limits: &EncodingLimits,
     ) {
-        let Repr::Skiplist { order, .. } = &self.0 else { return };
+        let Repr::Skiplist { order, .. } = &*self.0 else { return };
         if order.len() > limits.zset_max_listpack_entries
             || max_elem_len > limits.zset_max_listpack_value
         {
             return;
         }
         let elems = order.range(0, order.len()).map(|(m, s)| (m.clone(), listpack_score(s)));
-        self.0 = Repr::Listpack(elems.collect());
+        *self.0 = Repr::Listpack(elems.collect());
     }
 }
 
