@@ -112,6 +112,11 @@ impl Db {
         }
     }
 
+    /// Add a key that must not exist yet (loading): false, and nothing changed, if it does.
+    pub fn insert_new(&mut self, key: Bytes, value: Value, lru: u32) -> bool {
+        self.dict.try_insert(key, Entry::new(value, lru)).is_ok()
+    }
+
     /// Remove a key. Returns whether it existed.
     pub fn delete(&mut self, key: &[u8]) -> bool {
         if let Some((_, e)) = self.dict.remove(key) {

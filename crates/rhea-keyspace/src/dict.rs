@@ -300,6 +300,35 @@ impl<K: Hash + Eq + Clone, V: Clone> Dict<K, V> {
         None
     }
 
+    /// Insert `key` unless present (one walk of its bucket); gives `val` back if present.
+    /// The RDB loader's path: it must reject duplicates and not pay for two lookups.
+    pub fn try_insert(&mut self, key: K, val: V) -> Result<(), V> {
+        if self.len >= self.nbuckets {
+            self.resize((self.len + 1).next_power_of_two().max(MIN_BUCKETS) * 2);
+        }
+        let idx = self.bucket_of(&key);
+        let link = self.bucket_mut(idx);
+        let mut cur = link.as_deref();
+        while let Some(node) = cur {
+            if node.key == key {
+                return Err(val);
+            }
+            cur = node.next.as_deref();
+        }
+        let next = link.take();
+        *link = Some(Box::new(Node { key, val, next }));
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Size the table for `n` entries up front (RESIZEDB), as `dictExpand` does.
+    pub fn reserve(&mut self, n: usize) {
+        let want = n.next_power_of_two().max(MIN_BUCKETS);
+        if want > self.nbuckets {
+            self.resize(want);
+        }
+    }
+
     /// Insert a key known to be absent; returns its value slot.
     fn insert_new(&mut self, key: K, val: V) -> &mut V {
         if self.len >= self.nbuckets {

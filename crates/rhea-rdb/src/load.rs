@@ -52,11 +52,13 @@ pub fn load_with_progress(
     progress: &AtomicU64,
 ) -> Result<Loaded> {
     let mut out = Loaded { dbs: (0..num_dbs).map(|_| Db::new()).collect(), ..Loaded::default() };
+    let mut current_db = 0usize;
     let summary = parse(data, opts, |ev| {
         match ev {
             Event::Aux { key, value } => out.aux.push((key, value)),
             Event::Function(code) => out.functions.push(code),
             Event::SelectDb { db, offset } => {
+                current_db = db as usize;
                 if db >= num_dbs as u64 {
                     return Err(Error::Corrupt {
                         offset,
@@ -66,7 +68,16 @@ pub fn load_with_progress(
                     });
                 }
             }
-            Event::ResizeDb { .. } => {}
+            Event::ResizeDb { keys, expires } => {
+                // The current SELECTDB's database; sized once instead of doubling 20 times.
+                // A hostile file may claim any size: no key record is under 3 bytes, so
+                // the rest of the file bounds what can really come.
+                let cap = data.len() as u64 / 3;
+                if let Some(db) = out.dbs.get_mut(current_db) {
+                    db.dict.reserve(keys.min(cap) as usize);
+                    db.expires.reserve(expires.min(cap) as usize);
+                }
+            }
             Event::EmptyKey { .. } => out.empty_skipped += 1,
             Event::Key(rec) => {
                 let Some(db) = out.dbs.get_mut(rec.db as usize) else {
@@ -81,7 +92,8 @@ pub fn load_with_progress(
                     out.expired_skipped += 1;
                     return Ok(());
                 }
-                if db.dict.get(&rec.key[..]).is_some() {
+                progress.store(rec.offset, Ordering::Relaxed);
+                if !db.insert_new(rec.key.clone(), rec.value, lru) {
                     return Err(Error::Corrupt {
                         offset: rec.offset,
                         what: format!(
@@ -90,8 +102,6 @@ pub fn load_with_progress(
                         ),
                     });
                 }
-                progress.store(rec.offset, Ordering::Relaxed);
-                db.set(rec.key.clone(), rec.value, lru, false);
                 if let Some(when) = rec.expire_ms {
                     db.set_expire(&rec.key, when);
                 }
