@@ -4,6 +4,7 @@
 //! allocator ([`CountingAlloc`]) that wraps the system allocator (glibc malloc) and keeps
 //! the number of live heap bytes in one atomic, as Redis's `zmalloc` keeps `used_memory`.
 //! The binary installs it with `#[global_allocator]`; the server reads [`allocated`].
+//! Also: [`lower_thread_priority`] for the background saver.
 //!
 //! Why `unsafe` is needed: implementing [`GlobalAlloc`] is an `unsafe impl` by definition
 //! (the trait's contract cannot be checked by the compiler), and forwarding to
@@ -160,4 +161,19 @@ mod tests {
         drop(boxes);
         assert!(allocated().abs_diff(before) < NOISE);
     }
+}
+
+/// Lower the calling thread's scheduling priority to `nice` (0..=19), as a background
+/// job (the BGSAVE serialiser) should yield the CPU to the engine and the I/O threads:
+/// a forked Redis child competes with one thread, Rhea's saver with two. Best effort:
+/// returns false if the kernel refused.
+pub fn lower_thread_priority(nice: i32) -> bool {
+    #[allow(unsafe_code)]
+    // SAFETY: gettid has no preconditions; setpriority only reads its integer
+    // arguments, and PRIO_PROCESS with a thread id applies to that thread on Linux.
+    let rc = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice.clamp(0, 19))
+    };
+    rc == 0
 }

@@ -158,6 +158,8 @@ impl Server {
         self.persist.bgsave_cancel = cancel.clone();
         self.persist.last_bgsave_try = unix_ms() / 1000;
         let spawned = std::thread::Builder::new().name("rhea-bgsave".into()).spawn(move || {
+            // Yield to the engine: clients' latency matters more than the save's length.
+            rhea_sys::lower_thread_priority(10);
             let tmp = format!("temp-bg-{}.rdb", std::process::id());
             let result = write_rdb(&cfg, &snapshot, &tmp, Some(&cancel));
             drop(snapshot);
