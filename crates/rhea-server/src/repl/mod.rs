@@ -27,7 +27,7 @@
 
 pub mod backlog;
 pub mod feed;
-
+pub mod handshake;
 pub mod ids;
 pub mod psync;
 pub mod replconf;
