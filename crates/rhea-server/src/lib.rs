@@ -9,6 +9,7 @@
 //! * [`cmd`]: command families, one file each, registered in one table.
 //! * [`net`]: thin tokio drivers — listeners and one task per connection that decodes
 //!   requests and writes encoded replies.
+//! * [`repl`]: replication cores (backlog, ids, feed, PSYNC, handshake, REPLCONF); no I/O.
 //! * [`server`]: process lifecycle (startup lines, listeners, signals, shutdown).
 //! * [`log`]: Redis's log line format.
 //!
@@ -33,6 +34,7 @@ pub mod config;
 pub mod engine;
 pub mod log;
 pub mod net;
+pub mod repl;
 pub mod server;
 pub mod startup;
 

@@ -1,0 +1,33 @@
+//! # Replication: the pure cores (no I/O, no engine hooks yet)
+//!
+//! Each file owns one concept of Redis 7.0's `replication.c`, as a synchronous state
+//! machine or pure function that a driver calls with bytes, offsets and `unix_ms`:
+//!
+//! * [`backlog`]: the replication backlog and `master_repl_offset`.
+//! * [`ids`]: `master_replid` / `master_replid2` / `second_repl_offset`.
+//! * [`feed`]: argv → the RESP bytes that go to replicas and the backlog (SELECT
+//!   insertion, MULTI/EXEC wrapping) and the determinism rewrites (`PXAT`, `PEXPIREAT`,
+//!   `DEL`).
+//! * [`psync`]: the master's answer to `PSYNC` and the replica's reading of it.
+//! * [`handshake`]: the replica's handshake state machine (PING … PSYNC).
+//! * [`replconf`]: the master's parsing of `REPLCONF`.
+//!
+//! ```text
+//! engine: call() ─▶ feed::Feed::encode ─▶ backlog::Backlog::feed ─▶ replica output queues
+//!                                             ▲
+//! PSYNC from a replica ─▶ psync::master_try_partial_resync ─┘ read_from(offset)
+//! replica link ─▶ handshake::Handshake::on_reply ─▶ psync::PsyncReply ─▶ transfer / stream
+//! ```
+//!
+//! ## Caveats
+//! * Nothing here is wired into the engine yet: no replica clients, no RDB transfer,
+//!   no `REPLICAOF`, no `WAIT`, no ACK cron.
+//! * The backlog keeps its own copy of the stream; Redis 7.0 shares blocks between the
+//!   backlog and replica output buffers (a replica's reference can delay trimming).
+
+pub mod backlog;
+pub mod feed;
+pub mod handshake;
+pub mod ids;
+pub mod psync;
+pub mod replconf;
