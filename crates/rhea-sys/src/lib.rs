@@ -130,6 +130,21 @@ fn added(n: usize) {
     }
 }
 
+/// Lower the calling thread's scheduling priority to `nice` (0..=19), as a background
+/// job (the BGSAVE serialiser) should yield the CPU to the engine and the I/O threads:
+/// a forked Redis child competes with one thread, Rhea's saver with two. Best effort:
+/// returns false if the kernel refused.
+pub fn lower_thread_priority(nice: i32) -> bool {
+    #[allow(unsafe_code)]
+    // SAFETY: gettid has no preconditions; setpriority only reads its integer
+    // arguments, and PRIO_PROCESS with a thread id applies to that thread on Linux.
+    let rc = unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice.clamp(0, 19))
+    };
+    rc == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,19 +176,18 @@ mod tests {
         drop(boxes);
         assert!(allocated().abs_diff(before) < NOISE);
     }
-}
 
-/// Lower the calling thread's scheduling priority to `nice` (0..=19), as a background
-/// job (the BGSAVE serialiser) should yield the CPU to the engine and the I/O threads:
-/// a forked Redis child competes with one thread, Rhea's saver with two. Best effort:
-/// returns false if the kernel refused.
-pub fn lower_thread_priority(nice: i32) -> bool {
-    #[allow(unsafe_code)]
-    // SAFETY: gettid has no preconditions; setpriority only reads its integer
-    // arguments, and PRIO_PROCESS with a thread id applies to that thread on Linux.
-    let rc = unsafe {
-        let tid = libc::gettid();
-        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, nice.clamp(0, 19))
-    };
-    rc == 0
+    #[test]
+    fn lowered_priority_shows_in_the_threads_nice_value() {
+        let nice = std::thread::spawn(|| {
+            assert!(super::lower_thread_priority(10));
+            let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+            // Fields after the parenthesised command name; nice is field 19 overall.
+            let rest = &stat[stat.rfind(')').unwrap() + 2..];
+            rest.split(' ').nth(16).unwrap().parse::<i32>().unwrap()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(nice, 10);
+    }
 }
