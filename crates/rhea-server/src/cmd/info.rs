@@ -237,9 +237,10 @@ fn persistence(srv: &Server, l: &mut Lines) {
     l.add("loading", i64::from(srv.loading.is_some()));
     l.add("async_loading", 0);
     // Bytes the engine copied because the snapshot shared them (see rhea_keyspace::cow).
-    let saving = srv.persist.bgsave.is_some();
-    l.add("current_cow_peak", if saving { srv.persist.cow_peak } else { 0 });
-    l.add("current_cow_size", if saving { rhea_keyspace::cow::bytes() } else { 0 });
+    // It only grows during a save, so the current size is also the peak.
+    let cow = if srv.persist.bgsave.is_some() { rhea_keyspace::cow::bytes() } else { 0 };
+    l.add("current_cow_peak", cow);
+    l.add("current_cow_size", cow);
     l.add("current_cow_size_age", 0);
     l.add("current_fork_perc", "0.00");
     l.add("current_save_keys_processed", 0);

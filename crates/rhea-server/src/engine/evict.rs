@@ -52,7 +52,7 @@ use rhea_keyspace::{Db, Entry};
 
 use super::client::Client;
 use super::settings::MaxmemoryPolicy;
-use super::{Server, lru, memory, unix_ms};
+use super::{Server, lru, unix_ms};
 
 /// The refusal of a command that may grow memory while nothing can be evicted.
 pub const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
@@ -172,10 +172,6 @@ impl EvictState {
 pub fn to_free(srv: &Server) -> Option<u64> {
     let max = srv.settings.maxmemory;
     if max == 0 {
-        return None;
-    }
-    let reported = memory::used();
-    if reported <= max {
         return None;
     }
     let used = srv.counted_memory();

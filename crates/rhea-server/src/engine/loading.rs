@@ -10,7 +10,6 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use crossbeam_channel::Sender;
 
@@ -23,7 +22,6 @@ use crate::{notice, warning};
 #[derive(Debug)]
 pub struct Loading {
     pub start_unix: i64,
-    pub started: Instant,
     pub total_bytes: u64,
     /// File offset of the last key loaded.
     pub loaded_bytes: Arc<AtomicU64>,
@@ -54,7 +52,6 @@ pub fn start(
     };
     let loading = Loading {
         start_unix: unix_ms() / 1000,
-        started: Instant::now(),
         total_bytes,
         loaded_bytes: Arc::new(AtomicU64::new(0)),
     };

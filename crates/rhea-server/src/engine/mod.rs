@@ -675,9 +675,6 @@ impl Server {
             self.active_expire(now_ms);
         }
         self.timeout_idle_clients();
-        if self.persist.bgsave.is_some() {
-            self.persist.cow_peak = self.persist.cow_peak.max(rhea_keyspace::cow::bytes());
-        }
         self.memory.update_peak();
         self.check_save_points();
         if self.persist.bgsave_scheduled && self.persist.bgsave.is_none() {

@@ -47,8 +47,9 @@ pub struct SaveState {
     pub last_bgsave_try: i64,
     /// Set by shutdown to abandon the background save in progress.
     pub bgsave_cancel: Arc<Mutex<bool>>,
-    /// Copy-on-write bytes: the peak during the current save, and the last save's total.
-    pub cow_peak: u64,
+    /// Copy-on-write bytes of the last save (`rdb_last_cow_size`). During a save the
+    /// figure is `rhea_keyspace::cow::bytes()`, which only grows until the save ends, so
+    /// it is also the peak.
     pub last_cow: u64,
 }
 
@@ -65,7 +66,6 @@ impl SaveState {
             last_bgsave_secs: -1,
             last_bgsave_try: 0,
             bgsave_cancel: Arc::new(Mutex::new(false)),
-            cow_peak: 0,
             last_cow: 0,
         }
     }
@@ -179,8 +179,7 @@ impl Server {
     pub fn bgsave_done(&mut self, result: Result<(), String>) {
         let Some((started, dirty_before)) = self.persist.bgsave.take() else { return };
         // The snapshot thread dropped its copy before reporting: nothing is shared now.
-        self.persist.last_cow = rhea_keyspace::cow::bytes().max(self.persist.cow_peak);
-        self.persist.cow_peak = 0;
+        self.persist.last_cow = rhea_keyspace::cow::bytes();
         rhea_keyspace::cow::reset();
         self.persist.last_bgsave_secs = started.elapsed().as_secs() as i64;
         match result {
