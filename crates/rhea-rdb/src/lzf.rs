@@ -70,6 +70,19 @@ impl Table<'_> {
     }
 }
 
+/// Append one literal byte to the open run; a full run (32 bytes) gets its control
+/// byte and the next run's control byte is reserved.
+fn push_literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) {
+    out[*op] = byte;
+    *op += 1;
+    *lit += 1;
+    if *lit == MAX_LIT {
+        out[*op - *lit - 1] = (*lit - 1) as u8;
+        *lit = 0;
+        *op += 1;
+    }
+}
+
 fn compress_with(input: &[u8], out_len: usize, table: &mut Table<'_>) -> Option<Vec<u8>> {
     let n = input.len();
     let mut out = vec![0u8; out_len + 4];
@@ -146,30 +159,16 @@ fn compress_with(input: &[u8], out_len: usize, table: &mut Table<'_>) -> Option<
             if op >= out_len {
                 return None;
             }
-            out[op] = input[ip];
-            op += 1;
+            push_literal(&mut out, &mut op, &mut lit, input[ip]);
             ip += 1;
-            lit += 1;
-            if lit == MAX_LIT {
-                out[op - lit - 1] = (lit - 1) as u8;
-                lit = 0;
-                op += 1;
-            }
         }
     }
     if op + 3 > out_len {
         return None;
     }
     while ip < n {
-        out[op] = input[ip];
-        op += 1;
+        push_literal(&mut out, &mut op, &mut lit, input[ip]);
         ip += 1;
-        lit += 1;
-        if lit == MAX_LIT {
-            out[op - lit - 1] = (lit - 1) as u8;
-            lit = 0;
-            op += 1;
-        }
     }
     if lit > 0 {
         out[op - lit - 1] = (lit - 1) as u8;
