@@ -305,9 +305,9 @@ def test_lfu_counter_grows_logarithmically(any_server):
 HOT_EVERY = 10
 
 
-@pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-lru"])
-def test_lru_keeps_recently_used_keys(any_server, policy):
-    c = any_server
+def fill_for_policy(c, policy):
+    """3000 cold keys (with a TTL under volatile-*), plus 500 keys without one that a
+    volatile policy must never evict. Returns (cold, keep, ttl)."""
     volatile = policy.startswith("volatile")
     ttl = (lambda k: 100_000) if volatile else None
     c.call("CONFIG", "SET", "maxmemory-policy", policy)
@@ -315,6 +315,13 @@ def test_lru_keeps_recently_used_keys(any_server, policy):
     set_all(c, cold, ttl)
     keep = ["keep:%d" % i for i in range(500)] if volatile else []
     set_all(c, keep)
+    return cold, keep, ttl
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lru", "volatile-lru"])
+def test_lru_keeps_recently_used_keys(any_server, policy):
+    c = any_server
+    cold, keep, ttl = fill_for_policy(c, policy)
     # The LRU clock ticks once a second: let the cold keys age, then touch the hot set.
     time.sleep(2.2)
     hot = cold[::HOT_EVERY]
@@ -330,13 +337,7 @@ def test_lru_keeps_recently_used_keys(any_server, policy):
 @pytest.mark.parametrize("policy", ["allkeys-lfu", "volatile-lfu"])
 def test_lfu_keeps_frequently_used_keys(any_server, policy):
     c = any_server
-    volatile = policy.startswith("volatile")
-    ttl = (lambda k: 100_000) if volatile else None
-    c.call("CONFIG", "SET", "maxmemory-policy", policy)
-    cold = cold_keys(3000)
-    set_all(c, cold, ttl)
-    keep = ["keep:%d" % i for i in range(500)] if volatile else []
-    set_all(c, keep)
+    cold, keep, ttl = fill_for_policy(c, policy)
     hot = cold[::HOT_EVERY]
     # Three accesses take a counter from 5 to at least 6 (the first is certain), above
     # every untouched key, even across a minute boundary (decay then lowers the others).
