@@ -100,6 +100,8 @@ pub fn main(args: &[String]) -> i32 {
     let encoding = settings.encoding;
     let mut engine = Server::new(settings, loaded, shared);
     engine.self_tx = Some(tx.clone());
+    engine.runtime = Some(rt.handle().clone());
+    engine.init_replica_from_config();
     engine.memory.startup = startup_memory;
     // Keys loaded from the dump get the LRU/LFU field of a new key (`createObject`).
     engine.loading =

@@ -16,7 +16,6 @@ use bytes::Bytes;
 use rhea_resp::Reply;
 
 use super::args::{SYNTAX_ERR, is};
-use crate::engine::Server;
 use crate::engine::Shutdown;
 use crate::engine::ctx::Ctx;
 use crate::engine::table::{Command, flags::*};
@@ -57,14 +56,6 @@ pub const COMMANDS: &[Command] = &[
         (0, 0, 0),
         &["admin", "fast", "dangerous"],
         lastsave,
-    ),
-    Command::new(
-        "role",
-        1,
-        NOSCRIPT | LOADING | STALE | FAST | SENTINEL,
-        (0, 0, 0),
-        &["admin", "fast", "dangerous"],
-        role,
     ),
 ];
 
@@ -127,13 +118,6 @@ pub fn subcommand_syntax_error(args: &[Bytes]) -> Reply {
     ))
 }
 
-/// The replication id INFO reports: 40 hex digits derived from the run id, so it is
-/// stable for the life of the process. Replication will own a real, changeable id.
-pub fn replid(srv: &Server) -> String {
-    let mut seed = srv.run_id.clone().into_bytes();
-    seed.extend_from_slice(b":replid");
-    super::sha1::hex(&super::sha1::sha1(&seed))
-}
 
 // ===== simple commands =====
 
@@ -147,10 +131,6 @@ fn time(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
 
 fn lastsave(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
     Reply::Int(ctx.srv.persist.lastsave)
-}
-
-fn role(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
-    Reply::Array(vec![Reply::bulk_str("master"), Reply::Int(0), Reply::Array(vec![])])
 }
 
 /// MONITOR: from now on the engine copies every command executed to this client.

@@ -27,10 +27,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use rhea_resp::Reply;
 
-use super::admin::replid;
 use crate::engine::ctx::Ctx;
 use crate::engine::table::Command;
-use crate::engine::{Server, memory};
+use crate::engine::{Server, memory, unix_ms};
 
 /// Every section in output order; `true` marks the `default` ones.
 const SECTIONS: &[(&str, bool)] = &[
@@ -309,9 +308,9 @@ fn stats(srv: &Server, l: &mut Lines) {
         l.add(f, "0.00");
     }
     l.add("rejected_connections", s.rejected_connections);
-    l.add("sync_full", 0);
-    l.add("sync_partial_ok", 0);
-    l.add("sync_partial_err", 0);
+    l.add("sync_full", s.sync_full);
+    l.add("sync_partial_ok", s.sync_partial_ok);
+    l.add("sync_partial_err", s.sync_partial_err);
     l.add("expired_keys", s.expired_keys);
     l.add("expired_stale_perc", "0.00");
     l.add("expired_time_cap_reached_count", 0);
@@ -359,19 +358,65 @@ fn stats(srv: &Server, l: &mut Lines) {
     }
 }
 
-/// A master with no replicas and no backlog (wire-spec §2.6).
+/// INFO replication, in 7.0's field order (wire-spec §2.6).
 fn replication(srv: &Server, l: &mut Lines) {
-    l.add("role", "master");
-    l.add("connected_slaves", 0);
+    let r = &srv.repl;
+    let now = unix_ms() / 1000;
+    match &r.master {
+        Some(m) => {
+            l.add("role", "slave");
+            l.add("master_host", &m.host);
+            l.add("master_port", m.port);
+            l.add("master_link_status", m.state.link_status());
+            let last_io = match m.client {
+                Some(_) => m.last_io.elapsed().as_secs() as i64,
+                None => -1,
+            };
+            l.add("master_last_io_seconds_ago", last_io);
+            l.add("master_sync_in_progress", m.state.sync_in_progress() as i32);
+            l.add("slave_read_repl_offset", m.reploff);
+            l.add("slave_repl_offset", m.reploff);
+            if m.state != crate::repl::handshake::ReplState::Connected {
+                l.add("master_link_down_since_seconds", m.down_since.map_or(-1, |t| now - t));
+            }
+            l.add("slave_priority", srv.loaded.config.replica_priority);
+            l.add("slave_read_only", srv.loaded.config.replica_read_only as i32);
+            l.add("replica_announced", srv.loaded.config.replica_announced as i32);
+        }
+        None => l.add("role", "master"),
+    }
+    l.add("connected_slaves", r.replicas.len());
+    if srv.loaded.config.min_replicas_to_write > 0 && !srv.loaded.config.min_replicas_max_lag.is_zero() {
+        l.add("min_slaves_good_slaves", r.good_replicas);
+    }
+    let mut n = 0;
+    for id in &r.replicas {
+        let Some(c) = srv.clients.get(id) else { continue };
+        let Some(info) = c.replica.as_ref() else { continue };
+        let Some(state) = info.state else { continue };
+        let lag = if state.is_online() { now - info.ack_time } else { 0 };
+        l.add(
+            &format!("slave{n}"),
+            format!(
+                "ip={},port={},state={},offset={},lag={}",
+                super::replication::replica_ip(c),
+                info.listening_port,
+                state.info_name(),
+                info.ack_off,
+                lag
+            ),
+        );
+        n += 1;
+    }
     l.add("master_failover_state", "no-failover");
-    l.add("master_replid", replid(srv));
-    l.add("master_replid2", "0".repeat(40));
-    l.add("master_repl_offset", 0);
-    l.add("second_repl_offset", -1);
-    l.add("repl_backlog_active", 0);
-    l.add("repl_backlog_size", 1_048_576);
-    l.add("repl_backlog_first_byte_offset", 0);
-    l.add("repl_backlog_histlen", 0);
+    l.add("master_replid", r.ids.replid_str());
+    l.add("master_replid2", r.ids.replid2_str());
+    l.add("master_repl_offset", r.offset());
+    l.add("second_repl_offset", r.ids.second_repl_offset);
+    l.add("repl_backlog_active", r.backlog.is_active() as i32);
+    l.add("repl_backlog_size", r.backlog.size());
+    l.add("repl_backlog_first_byte_offset", r.backlog.first_byte_offset());
+    l.add("repl_backlog_histlen", r.backlog.histlen());
 }
 
 fn cpu(l: &mut Lines) {

@@ -21,6 +21,7 @@ pub mod longdouble;
 pub mod objinfo;
 pub mod persistence;
 pub mod pubsub;
+pub mod replication;
 pub mod scan;
 pub mod sets;
 pub mod sets_algebra;
@@ -51,5 +52,6 @@ pub fn command_table() -> CommandTable {
         admin::COMMANDS,
         debug::COMMANDS,
         persistence::COMMANDS,
+        replication::COMMANDS,
     ])
 }

@@ -108,6 +108,14 @@ pub struct Client {
     pub is_replica: bool,
     /// Bytes waiting in the connection's read buffer at the last batch (CLIENT LIST qbuf).
     pub qbuf: usize,
+    /// Replication facts when this client is (becoming) a replica.
+    pub replica: Option<Box<crate::engine::replication::ReplicaInfo>>,
+    /// `master_repl_offset` after this client's last command (what WAIT waits for).
+    pub woff: i64,
+    /// The master client: stream bytes of each pending command.
+    pub pending_sizes: VecDeque<usize>,
+    /// The master client: bytes executed but not yet counted (inside a MULTI).
+    pub master_unapplied: (usize, Vec<u8>),
 }
 
 impl Client {
@@ -145,6 +153,10 @@ impl Client {
             is_master: false,
             is_replica: false,
             qbuf: 0,
+            replica: None,
+            woff: 0,
+            pending_sizes: VecDeque::new(),
+            master_unapplied: (0, Vec::new()),
         }
     }
 

@@ -150,6 +150,7 @@ impl<'a> Ctx<'a> {
     /// Count `n` changes for `rdb_changes_since_last_save` and for propagation.
     pub fn dirty(&mut self, n: u64) {
         self.srv.dirty += n;
+        self.srv.dirty_ops += n;
     }
 
     /// Keyspace notification (`notifyKeyspaceEvent`). `class` is the event class letter

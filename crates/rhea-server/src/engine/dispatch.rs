@@ -30,6 +30,17 @@ pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, bu
 /// Run one command from `c`'s queue, writing its reply into `c`'s output buffer.
 pub const LOADING: &str = "LOADING Redis is loading the dataset in memory";
 
+/// Refusals of the replication checks (wire-spec §1.5).
+pub const NOREPLICAS: &str = "NOREPLICAS Not enough good replicas to write.";
+pub const READONLY: &str = "READONLY You can't write against a read only replica.";
+pub const MASTERDOWN: &str =
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.";
+
+/// Does the client's MULTI queue hold a command matching `f`?
+fn queued_has(c: &Client, f: impl Fn(&Command) -> bool) -> bool {
+    c.multi.as_ref().is_some_and(|m| m.queued.iter().any(|(q, _)| f(q)))
+}
+
 /// `is_denyloading_command`: no `loading` flag, or an EXEC whose queue holds one.
 fn denied_while_loading(cmd: &Command, c: &Client) -> bool {
     if !cmd.has(flags::LOADING) {
@@ -101,10 +112,20 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
         return Some(reject(srv, c, Some(cmd), text));
     }
     if srv.settings.maxmemory > 0 && refused_for_memory(srv, c, cmd) {
+        srv.flush_propagation_each();
         return Some(reject(srv, c, Some(cmd), evict::OOM.to_string()));
     }
+    // Keys evicted to make room go out before the command that needed the room.
+    srv.flush_propagation_each();
     if (cmd.is_write() || cmd.name == "ping") && !c.is_master && srv.writes_denied_by_disk_error() {
         return Some(reject(srv, c, Some(cmd), MISCONF.to_string()));
+    }
+    let writes = cmd.is_write() || cmd.name == "exec" && queued_has(c, |q| q.is_write());
+    if writes && !c.is_master && srv.lacks_good_replicas() {
+        return Some(reject(srv, c, Some(cmd), NOREPLICAS.to_string()));
+    }
+    if writes && !c.is_master && srv.is_replica && srv.loaded.config.replica_read_only {
+        return Some(reject(srv, c, Some(cmd), READONLY.to_string()));
     }
     if c.proto == rhea_resp::Protocol::Resp2 && c.in_pubsub() && !allowed_in_pubsub(cmd) {
         let text = format!(
@@ -113,6 +134,13 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
             cmd.name
         );
         return Some(reject(srv, c, Some(cmd), text));
+    }
+    if !c.is_master
+        && !srv.loaded.config.replica_serve_stale_data
+        && srv.repl.master.as_ref().is_some_and(|m| m.client.is_none())
+        && (!cmd.has(flags::STALE) || cmd.name == "exec" && queued_has(c, |q| !q.has(flags::STALE)))
+    {
+        return Some(reject(srv, c, Some(cmd), MASTERDOWN.to_string()));
     }
     if srv.loading.is_some() && denied_while_loading(cmd, c) {
         return Some(reject(srv, c, Some(cmd), LOADING.to_string()));
@@ -150,8 +178,14 @@ fn refused_for_memory(srv: &mut Server, c: &mut Client, cmd: &'static Command) -
 /// `call()`: run the handler and account for it (stats, slowlog, MONITOR).
 pub fn call(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Bytes]) -> Reply {
     let start = Instant::now();
+    let dirty_before = srv.dirty_ops;
     let reply = run_handler(srv, c, cmd, argv);
     let usec = start.elapsed().as_micros() as u64;
+    srv.note_propagation(c, cmd, argv, &reply, dirty_before);
+    if !srv.executing_multi {
+        srv.flush_propagation();
+        c.woff = srv.repl.offset();
+    }
     c.last_cmd = cmd.name;
     srv.stats.total_commands_processed += 1;
     let st = srv.stats.commands.entry(cmd.name).or_default();

@@ -79,6 +79,9 @@ impl Server {
                 self.dbs = l.dbs;
                 self.persist.last_load_keys_loaded = l.keys_loaded;
                 self.persist.last_load_keys_expired = l.keys_expired;
+                if let Some(aux) = l.repl {
+                    self.restore_repl_info(&aux);
+                }
                 notice!("Ready to accept connections");
             }
             Ok(None) => notice!("Ready to accept connections"),

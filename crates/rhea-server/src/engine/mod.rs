@@ -23,6 +23,7 @@ pub mod lru;
 pub mod memory;
 pub mod persist;
 pub mod pubsub;
+pub mod replication;
 pub mod settings;
 pub mod stats;
 pub mod table;
@@ -91,6 +92,10 @@ pub enum Event {
     BgsaveDone(Result<(), String>),
     /// The startup load finished.
     Loaded(Box<loading::Outcome>),
+    /// Progress of the replica's link to its master.
+    MasterLink { generation: u64, event: crate::net::master_link::LinkEvent },
+    /// A diskless full-sync snapshot was serialised.
+    SyncRdb { job: u64, result: Result<Vec<u8>, String> },
 }
 
 /// How the server was asked to stop.
@@ -156,6 +161,11 @@ pub struct Server {
     /// Startup and peak memory, and memory not counted for eviction.
     pub memory: memory::Memory,
     pub evict: evict::EvictState,
+    pub repl: replication::Replication,
+    /// Changes ever made (never reset by a save): a command propagates when it moved.
+    pub dirty_ops: u64,
+    /// The I/O runtime, for outgoing connections (the master link).
+    pub runtime: Option<tokio::runtime::Handle>,
 }
 
 pub fn unix_ms() -> i64 {
@@ -167,6 +177,8 @@ impl Server {
         let mut rng = SmallRng::from_os_rng();
         let run_id = random_hex(&mut rng, 40);
         let dbs = (0..settings.databases).map(|_| Db::new()).collect();
+        let backlog_size = loaded.config.repl_backlog_size as usize;
+        let repl = replication::Replication::new(&mut rng, backlog_size);
         Server {
             table: Arc::new(crate::cmd::command_table()),
             settings,
@@ -202,6 +214,9 @@ impl Server {
             self_tx: None,
             memory: memory::Memory::new(),
             evict: Default::default(),
+            repl,
+            dirty_ops: 0,
+            runtime: None,
         }
     }
 
@@ -226,6 +241,10 @@ impl Server {
                 // Redis runs its eviction time event on every loop turn.
                 wait = Duration::ZERO;
             }
+            if self.repl.job.is_some() || !self.repl.replicas.is_empty() {
+                // Diskless delays and snapshots are checked at least every 100 ms.
+                wait = wait.min(Duration::from_millis(100));
+            }
             if let Some(&(deadline, _)) = self.block_deadlines.first() {
                 let until = Duration::from_millis((deadline - unix_ms()).max(0) as u64);
                 wait = wait.min(until);
@@ -249,6 +268,7 @@ impl Server {
                     self.shutdown.get_or_insert(Shutdown::Requested { save: None });
                 }
             }
+            self.serve_waiters(unix_ms());
             self.expire_blocked(unix_ms());
             if Instant::now() >= next_cron {
                 self.cron();
@@ -256,7 +276,9 @@ impl Server {
                     Instant::now() + Duration::from_millis(1000 / self.settings.hz.max(1) as u64);
             }
             evict::run_pending(&mut self);
+            self.flush_propagation_each();
             self.resume_clients();
+            self.replication_before_sleep();
             self.flush_all();
             if let Some(s) = self.shutdown {
                 return s;
@@ -284,6 +306,8 @@ impl Server {
             }
             Event::BgsaveDone(result) => self.bgsave_done(result),
             Event::Loaded(outcome) => self.loaded(*outcome),
+            Event::MasterLink { generation, event } => self.master_link_event(generation, event),
+            Event::SyncRdb { job, result } => self.sync_rdb_ready(job, result),
             Event::Signal(_) if self.loading.is_some() => self.signal_while_loading(),
             Event::Signal(name) => {
                 // Redis logs this from its signal handler, in that handler's own format.
@@ -337,7 +361,15 @@ impl Server {
                 }
                 break;
             };
-            dispatch::process_command(self, &mut c, argv);
+            if c.is_master {
+                let size = c.pending_sizes.pop_front().unwrap_or(0);
+                let mut raw = Vec::new();
+                crate::repl::feed::encode_multibulk(&argv, &mut raw);
+                dispatch::process_command(self, &mut c, argv);
+                self.master_command_applied(&mut c, raw, size);
+            } else {
+                dispatch::process_command(self, &mut c, argv);
+            }
             if c.close_after_reply {
                 self.finish_client(c);
                 return;
@@ -374,6 +406,10 @@ impl Server {
             self.unregister_blocked(c.id, &b);
         }
         self.monitors.retain(|&m| m != c.id);
+        self.repl.waiters.retain(|w| w.client != c.id);
+        if c.is_replica {
+            self.detach_replica(c);
+        }
     }
 
     fn flush_all(&mut self) {
@@ -519,10 +555,14 @@ impl Server {
                 self.retry_deadline = Some(b.deadline_ms);
                 self.retry_key = Some(k.1.clone());
                 self.cmd_time_ms = unix_ms();
+                let dirty_before = self.dirty_ops;
                 let reply = dispatch::run_handler(self, &mut c, b.cmd, &b.argv);
                 self.retry_deadline = None;
                 self.retry_key = None;
                 if c.blocked.is_none() {
+                    self.note_propagation(&c, b.cmd, &b.argv, &reply, dirty_before);
+                    self.flush_propagation();
+                    c.woff = self.repl.offset();
                     self.unregister_blocked(id, &b);
                     c.reply(&reply);
                     self.resume.push(id);
@@ -682,6 +722,12 @@ impl Server {
             let _ = self.start_bgsave();
         }
         self.stats.sample_ops(Instant::now());
+        if self.repl.last_cron.elapsed() >= Duration::from_millis(1000) {
+            self.repl.last_cron = Instant::now();
+            self.repl.cron_loops += 1;
+            self.replica_cron();
+            self.master_cron();
+        }
     }
 
     /// Redis's slow active-expire cycle: per db, sample keys with a TTL and delete the
@@ -706,6 +752,7 @@ impl Server {
         }
         let _ = expired_total;
         self.collect_expired(None);
+        self.flush_propagation_each();
     }
 
     /// Count and announce keys removed by expiry (lazy or active). `running` is the client
@@ -726,10 +773,11 @@ impl Server {
 
     /// `propagateDeletion`: a key removed by the server itself (expiry, eviction) must
     /// be deleted on replicas and in the AOF too, as `DEL` (or `UNLINK` when the
-    /// matching `lazyfree-lazy-*` option is on). Neither a replication feed nor an AOF
-    /// exists yet: this is the single place where they will be fed.
+    /// matching `lazyfree-lazy-*` option is on). Queued with the unit's other ops; there
+    /// is no AOF.
     pub fn propagate_deletion(&mut self, db: usize, key: &[u8], lazy: bool) {
-        let _ = (db, key, lazy);
+        let argv = crate::repl::feed::deletion(&Bytes::copy_from_slice(key), lazy);
+        self.also_propagate(db, argv);
     }
 
     fn timeout_idle_clients(&mut self) {
@@ -768,6 +816,9 @@ impl Server {
         self.shared
             .query_buffer_limit
             .store(c.client_query_buffer_limit.min(usize::MAX as u64) as usize, Ordering::Relaxed);
+        if changed.contains(&"repl-backlog-size") {
+            self.repl.backlog.resize(c.repl_backlog_size as usize);
+        }
         if changed.contains(&"dir")
             && let Err(e) = std::env::set_current_dir(&c.dir)
         {

@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rhea_keyspace::Db;
-use rhea_rdb::{LoadOptions, WriteOptions};
+use rhea_rdb::{LoadOptions, ReplAux, WriteOptions};
 
 use super::{Server, unix_ms};
 use crate::config::Config;
@@ -51,6 +51,8 @@ pub struct SaveState {
     /// figure is `rhea_keyspace::cow::bytes()`, which only grows until the save ends, so
     /// it is also the peak.
     pub last_cow: u64,
+    /// The BGSAVE in progress was started for a disk-based full sync (job id).
+    pub for_sync: Option<u64>,
 }
 
 impl SaveState {
@@ -67,6 +69,7 @@ impl SaveState {
             last_bgsave_try: 0,
             bgsave_cancel: Arc::new(Mutex::new(false)),
             last_cow: 0,
+            for_sync: None,
         }
     }
 }
@@ -80,11 +83,13 @@ pub fn write_rdb(
     dbs: &[Db],
     tmp: &str,
     cancel: Option<&Mutex<bool>>,
+    repl: Option<ReplAux>,
 ) -> Result<(), String> {
     let opts = WriteOptions {
         compression: cfg.rdbcompression,
         checksum: cfg.rdbchecksum,
         ctime: unix_ms() / 1000,
+        repl,
         ..WriteOptions::default()
     };
     let written = (|| -> std::io::Result<()> {
@@ -127,7 +132,7 @@ impl Server {
         let tmp = format!("temp-{}.rdb", std::process::id());
         // Redis counts attempts, and only a success touches the bgsave status.
         self.persist.saves += 1;
-        match write_rdb(&self.loaded.config, &self.dbs, &tmp, None) {
+        match write_rdb(&self.loaded.config, &self.dbs, &tmp, None, self.rdb_repl_aux()) {
             Ok(()) => {
                 notice!("DB saved on disk");
                 self.dirty = 0;
@@ -154,6 +159,7 @@ impl Server {
         rhea_keyspace::cow::reset();
         let snapshot: Vec<Db> = self.dbs.clone();
         let cfg = self.loaded.config.clone();
+        let repl = self.rdb_repl_aux();
         let cancel = Arc::new(Mutex::new(false));
         self.persist.bgsave_cancel = cancel.clone();
         self.persist.last_bgsave_try = unix_ms() / 1000;
@@ -161,7 +167,7 @@ impl Server {
             // Yield to the engine: clients' latency matters more than the save's length.
             rhea_sys::lower_thread_priority(10);
             let tmp = format!("temp-bg-{}.rdb", std::process::id());
-            let result = write_rdb(&cfg, &snapshot, &tmp, Some(&cancel));
+            let result = write_rdb(&cfg, &snapshot, &tmp, Some(&cancel), repl);
             drop(snapshot);
             let _ = tx.send(super::Event::BgsaveDone(result));
         });
@@ -182,6 +188,7 @@ impl Server {
         self.persist.last_cow = rhea_keyspace::cow::bytes();
         rhea_keyspace::cow::reset();
         self.persist.last_bgsave_secs = started.elapsed().as_secs() as i64;
+        self.disk_sync_done(result.is_ok());
         match result {
             Ok(()) => {
                 notice!("Background saving terminated with success");
@@ -197,6 +204,35 @@ impl Server {
         }
         if std::mem::take(&mut self.persist.bgsave_scheduled) {
             let _ = self.start_bgsave();
+        }
+    }
+
+    /// `rdbPopulateSaveInfo`: the replication id and offset saved in the dump's aux
+    /// fields, so a restarted replica can PSYNC from where its dump left off.
+    pub fn rdb_repl_aux(&self) -> Option<ReplAux> {
+        let repl_id = self.repl.ids.replid_str().to_string();
+        match &self.repl.master {
+            Some(m) => {
+                let db = match m.client.and_then(|id| self.clients.get(&id)) {
+                    Some(c) => c.db,
+                    None => m.cached_db,
+                };
+                let offset = match &m.cached {
+                    Some(c) if m.client.is_none() => c.reploff,
+                    _ => m.reploff,
+                };
+                (m.client.is_some() || m.cached.is_some()).then_some(ReplAux {
+                    stream_db: db as u32,
+                    repl_id,
+                    offset,
+                })
+            }
+            None if self.repl.backlog.is_active() => Some(ReplAux {
+                stream_db: self.repl.feed.selected_db().max(0) as u32,
+                repl_id,
+                offset: self.repl.offset(),
+            }),
+            None => None,
         }
     }
 
@@ -250,6 +286,8 @@ pub struct StartupLoad {
     pub dbs: Vec<Db>,
     pub keys_loaded: u64,
     pub keys_expired: u64,
+    /// The `repl-id` / `repl-offset` / `repl-stream-db` aux fields, when all present.
+    pub repl: Option<ReplAux>,
 }
 
 impl std::fmt::Debug for StartupLoad {
@@ -312,7 +350,19 @@ pub fn load_at_startup(
         loaded.expired_skipped
     );
     notice!("DB loaded from disk: {:.3} seconds", start.elapsed().as_secs_f64());
+    let aux = |name: &[u8]| {
+        loaded.aux.iter().find(|(k, _)| &k[..] == name).map(|(_, v)| String::from_utf8_lossy(v))
+    };
+    let repl = match (aux(b"repl-id"), aux(b"repl-offset"), aux(b"repl-stream-db")) {
+        (Some(id), Some(off), Some(db)) if id.len() == 40 => Some(ReplAux {
+            repl_id: id.into_owned(),
+            offset: off.parse().unwrap_or(0),
+            stream_db: db.parse().unwrap_or(0),
+        }),
+        _ => None,
+    };
     Ok(Some(StartupLoad {
+        repl,
         dbs: loaded.dbs,
         keys_loaded: loaded.keys_loaded,
         keys_expired: loaded.expired_skipped,

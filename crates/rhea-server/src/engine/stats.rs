@@ -25,6 +25,9 @@ pub struct Stats {
     pub keyspace_misses: u64,
     pub total_error_replies: u64,
     pub blocked_clients: u64,
+    pub sync_full: u64,
+    pub sync_partial_ok: u64,
+    pub sync_partial_err: u64,
     pub errors: HashMap<String, u64>,
     pub commands: HashMap<&'static str, CommandStats, ahash::RandomState>,
     /// Samples of (time, commands processed) for instantaneous_ops_per_sec.

@@ -3,3 +3,4 @@
 
 pub mod conn;
 pub mod listener;
+pub mod master_link;

@@ -84,6 +84,12 @@ impl Feed {
         self.seldb = -1;
     }
 
+    /// The db the replicas last saw selected (-1: none yet). PINGs and GETACKs are sent
+    /// "in" it so they never cause a SELECT.
+    pub fn selected_db(&self) -> i64 {
+        self.seldb
+    }
+
     /// `replicationFeedSlaves`: appends `SELECT <db>` if `db` differs from the last
     /// one sent, then the command. Returns the number of bytes appended (by which
     /// `master_repl_offset` advances).

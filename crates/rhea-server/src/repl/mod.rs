@@ -31,3 +31,4 @@ pub mod handshake;
 pub mod ids;
 pub mod psync;
 pub mod replconf;
+pub mod rewrite;
