@@ -26,3 +26,4 @@ for t in ping_mbulk set get incr lpush lpop sadd hset zadd mset; do
 done
 # BGSAVE under load (p99, save time, peak memory) and startup load time, side by side.
 python3 scripts/bench_persist.py "${BENCH_KEYS:-1000000}"
+python3 scripts/bench_repl.py "${BENCH_KEYS:-1000000}"

@@ -118,7 +118,6 @@ pub fn subcommand_syntax_error(args: &[Bytes]) -> Reply {
     ))
 }
 
-
 // ===== simple commands =====
 
 fn time(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {

@@ -386,7 +386,9 @@ fn replication(srv: &Server, l: &mut Lines) {
         None => l.add("role", "master"),
     }
     l.add("connected_slaves", r.replicas.len());
-    if srv.loaded.config.min_replicas_to_write > 0 && !srv.loaded.config.min_replicas_max_lag.is_zero() {
+    if srv.loaded.config.min_replicas_to_write > 0
+        && !srv.loaded.config.min_replicas_max_lag.is_zero()
+    {
         l.add("min_slaves_good_slaves", r.good_replicas);
     }
     let mut n = 0;

@@ -16,7 +16,14 @@ const SRV: &[&str] = &["admin", "slow", "dangerous"];
 pub const COMMANDS: &[Command] = &[
     Command::new("replicaof", 3, ADMIN | NOSCRIPT | STALE, (0, 0, 0), SRV, replicaof),
     Command::new("slaveof", 3, ADMIN | NOSCRIPT | STALE, (0, 0, 0), SRV, replicaof),
-    Command::new("replconf", -1, ADMIN | NOSCRIPT | LOADING | STALE | ALLOW_BUSY, (0, 0, 0), SRV, replconf),
+    Command::new(
+        "replconf",
+        -1,
+        ADMIN | NOSCRIPT | LOADING | STALE | ALLOW_BUSY,
+        (0, 0, 0),
+        SRV,
+        replconf,
+    ),
     Command::new("psync", -3, ADMIN | NOSCRIPT | NO_MULTI, (0, 0, 0), SRV, sync),
     Command::new("sync", 1, ADMIN | NOSCRIPT | NO_MULTI, (0, 0, 0), SRV, sync),
     Command::new("wait", 3, NOSCRIPT, (0, 0, 0), &["slow", "connection"], wait),

@@ -93,9 +93,15 @@ pub enum Event {
     /// The startup load finished.
     Loaded(Box<loading::Outcome>),
     /// Progress of the replica's link to its master.
-    MasterLink { generation: u64, event: crate::net::master_link::LinkEvent },
-    /// A diskless full-sync snapshot was serialised.
-    SyncRdb { job: u64, result: Result<Vec<u8>, String> },
+    MasterLink {
+        generation: u64,
+        event: crate::net::master_link::LinkEvent,
+    },
+    /// A diskless full-sync snapshot was serialised and handed to the replicas.
+    SyncRdb {
+        job: u64,
+        result: Result<(), String>,
+    },
 }
 
 /// How the server was asked to stop.
@@ -409,6 +415,9 @@ impl Server {
         self.repl.waiters.retain(|w| w.client != c.id);
         if c.is_replica {
             self.detach_replica(c);
+        }
+        if c.is_master {
+            self.master_client_gone(c);
         }
     }
 

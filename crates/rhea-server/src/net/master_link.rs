@@ -4,6 +4,8 @@
 //! count stream bytes exactly). One task per attempt; the engine's cron starts a new one
 //! after a failure, as `replicationCron` does.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -93,10 +95,18 @@ impl Link {
     }
 }
 
-pub async fn run(p: LinkParams, generation: u64, engine: Sender<Event>) {
+pub async fn run(p: LinkParams, generation: u64, engine: Sender<Event>, cancel: Arc<AtomicBool>) {
     let send = |event: LinkEvent| engine.send(Event::MasterLink { generation, event }).is_ok();
-    let reason = match session(&p, &send).await {
-        Ok(reason) | Err(reason) => reason,
+    let cancelled = async {
+        while !cancel.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    };
+    let reason = tokio::select! {
+        r = session(&p, &send) => match r {
+            Ok(reason) | Err(reason) => reason,
+        },
+        _ = cancelled => return,
     };
     send(LinkEvent::Down(reason));
 }
@@ -245,7 +255,8 @@ async fn stream_loop(
     p: &LinkParams,
     send: &impl Fn(LinkEvent) -> bool,
 ) -> Result<String, String> {
-    let limits = Limits { max_bulk_len: p.max_bulk_len, unauthenticated: false, is_master_link: true };
+    let limits =
+        Limits { max_bulk_len: p.max_bulk_len, unauthenticated: false, is_master_link: true };
     // Bytes already buffered after the payload belong to the stream.
     if !forward(&mut link.buf, &limits, send)? {
         return Ok("engine gone".into());

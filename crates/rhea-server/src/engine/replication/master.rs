@@ -108,7 +108,9 @@ impl Server {
             );
         }
         self.attach_replica(c, ReplicaState::WaitBgsaveStart);
-        if self.loaded.config.repl_diskless_sync && !self.loaded.config.repl_diskless_sync_delay.is_zero() {
+        if self.loaded.config.repl_diskless_sync
+            && !self.loaded.config.repl_diskless_sync_delay.is_zero()
+        {
             notice!("Delay next BGSAVE for diskless SYNC");
         }
         Reply::Raw(Bytes::new())
@@ -237,8 +239,20 @@ impl Server {
         }
     }
 
+    /// Serialise the snapshot on a thread straight into the replicas' connections, in
+    /// chunks: the transfer overlaps the serialisation (as Redis's child writes to the
+    /// sockets), and no copy of the whole RDB is ever held.
     fn spawn_diskless_job(&mut self, job: u64) {
         let Some(tx) = self.self_tx.clone() else { return };
+        // What is already buffered for them (+FULLRESYNC) must precede the payload.
+        let mut sinks = Vec::new();
+        for id in self.replicas_of_job(job) {
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.flush();
+                sinks.push(c.tx.clone());
+            }
+        }
+        let mark = crate::engine::random_hex(&mut self.rng, 40);
         rhea_keyspace::cow::reset();
         let snapshot = self.dbs.clone();
         let opts = rhea_rdb::WriteOptions {
@@ -251,7 +265,12 @@ impl Server {
         notice!("Background RDB transfer started by pid {}", std::process::id());
         let spawned = std::thread::Builder::new().name("rhea-replsync".into()).spawn(move || {
             rhea_sys::lower_thread_priority(10);
-            let result = rhea_rdb::write_dbs(Vec::new(), &snapshot, &opts)
+            let out = ChunkSender::new(sinks, format!("$EOF:{mark}\r\n").into_bytes());
+            let result = rhea_rdb::write_dbs(out, &snapshot, &opts)
+                .map(|mut out| {
+                    out.buf.extend_from_slice(mark.as_bytes());
+                    out.send_chunk();
+                })
                 .map_err(|e| format!("RDB serialisation failed: {e}"));
             drop(snapshot);
             let _ = tx.send(Event::SyncRdb { job, result });
@@ -261,24 +280,19 @@ impl Server {
         }
     }
 
-    /// The diskless job's RDB is ready (`Event::SyncRdb`).
-    pub fn sync_rdb_ready(&mut self, job: u64, result: Result<Vec<u8>, String>) {
+    /// The diskless job's RDB has been sent (`Event::SyncRdb`).
+    pub fn sync_rdb_ready(&mut self, job: u64, result: Result<(), String>) {
         if self.repl.job.as_ref().map(|j| j.id) != Some(job) {
             return;
         }
         self.repl.job = None;
         rhea_keyspace::cow::reset();
-        let rdb = match result {
-            Ok(r) => r,
-            Err(e) => return self.sync_job_failed(job, &e),
-        };
-        let mark: String = crate::engine::random_hex(&mut self.rng, 40);
+        if let Err(e) = result {
+            return self.sync_job_failed(job, &e);
+        }
         let mut sent = 0;
         for id in self.replicas_of_job(job) {
             let Some(c) = self.clients.get_mut(&id) else { continue };
-            c.outbuf.extend_from_slice(format!("$EOF:{mark}\r\n").as_bytes());
-            c.outbuf.extend_from_slice(&rdb);
-            c.outbuf.extend_from_slice(mark.as_bytes());
             let info = c.replica.as_mut().expect("replica");
             info.state = Some(ReplicaState::WaitAck);
             info.job = None;
@@ -377,7 +391,10 @@ impl Server {
     pub fn master_cron(&mut self) {
         let loops = self.repl.cron_loops;
         let period = self.loaded.config.repl_ping_replica_period.as_secs().max(1);
-        if self.repl.master.is_none() && !self.repl.replicas.is_empty() && loops % period == 0 {
+        if self.repl.master.is_none()
+            && !self.repl.replicas.is_empty()
+            && loops.is_multiple_of(period)
+        {
             let mut out = Vec::new();
             let db = self.repl.feed.selected_db();
             self.repl.feed.encode(db, &[Bytes::from_static(b"PING")], &mut out);
@@ -462,5 +479,44 @@ impl Server {
     /// Per-replica facts for REPLCONF options.
     pub fn replica_info_mut(c: &mut Client) -> &mut ReplicaInfo {
         c.replica.get_or_insert_with(Default::default)
+    }
+}
+
+/// Size of the pieces a diskless transfer hands to the connections.
+const CHUNK: usize = 256 * 1024;
+
+/// `Write` into the replicas' output channels, [`CHUNK`] bytes at a time.
+struct ChunkSender {
+    sinks: Vec<crate::engine::client::OutTx>,
+    buf: Vec<u8>,
+}
+
+impl ChunkSender {
+    fn new(sinks: Vec<crate::engine::client::OutTx>, preamble: Vec<u8>) -> Self {
+        let mut buf = Vec::with_capacity(CHUNK + preamble.len());
+        buf.extend_from_slice(&preamble);
+        ChunkSender { sinks, buf }
+    }
+
+    fn send_chunk(&mut self) {
+        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        // A replica that went away just stops receiving; the others go on.
+        for s in &self.sinks {
+            let _ = s.send(Out::Data(chunk.clone()));
+        }
+    }
+}
+
+impl std::io::Write for ChunkSender {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.send_chunk();
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

@@ -127,6 +127,8 @@ pub struct MasterLink {
     pub cached: Option<CachedMaster>,
     /// The db the cached master client had selected (the stream continues in it).
     pub cached_db: usize,
+    /// Set to stop the link task of the current attempt (re-pointing, NO ONE).
+    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A client blocked in WAIT.

@@ -52,7 +52,10 @@ impl Server {
         }
         let forced = cmd.name == "publish";
         let changed = self.dirty_ops > dirty_before;
-        if !(changed || forced) || matches!(cmd.name, "exec" | "multi" | "discard") {
+        // Only commands that may write propagate (DEBUG POPULATE and friends change the
+        // dataset without replicating, as in Redis).
+        let may_write = cmd.is_write() || cmd.has(crate::engine::table::flags::MAY_REPLICATE);
+        if !(changed && may_write || forced) || matches!(cmd.name, "exec" | "multi" | "discard") {
             return;
         }
         let db = c.db;

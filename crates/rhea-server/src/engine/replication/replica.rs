@@ -30,6 +30,7 @@ impl Server {
         let mut cached = None;
         let mut cached_db = 0;
         if let Some(old) = self.repl.master.take() {
+            old.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
             cached = old.cached.clone();
             if let Some(id) = old.client
                 && let Some(c) = self.clients.get(&id)
@@ -42,10 +43,8 @@ impl Server {
         self.unblock_all_blocked();
         if was_master {
             // `replicationCacheMasterUsingMyself`: our own history is what we ask for.
-            cached = Some(CachedMaster {
-                replid: self.repl.ids.replid,
-                reploff: self.repl.offset(),
-            });
+            cached =
+                Some(CachedMaster { replid: self.repl.ids.replid, reploff: self.repl.offset() });
             cached_db = self.repl.feed.selected_db().max(0) as usize;
         }
         let reploff = cached.as_ref().map_or(self.repl.offset(), |c| c.reploff);
@@ -60,6 +59,7 @@ impl Server {
             reploff,
             cached,
             cached_db,
+            cancel: Arc::new(AtomicBool::new(false)),
         });
         self.is_replica = true;
         crate::log::set_role('S');
@@ -82,6 +82,7 @@ impl Server {
             reploff: 0,
             cached: None,
             cached_db: 0,
+            cancel: Arc::new(AtomicBool::new(false)),
         });
         self.is_replica = true;
         crate::log::set_role('S');
@@ -102,6 +103,7 @@ impl Server {
     /// `replicationUnsetMaster` (REPLICAOF NO ONE): keep the history as replid2.
     pub fn unset_master(&mut self) {
         let Some(old) = self.repl.master.take() else { return };
+        old.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(id) = old.client {
             self.close_client(id);
         }
@@ -143,6 +145,10 @@ impl Server {
         let Some(m) = self.repl.master.as_mut() else { return };
         m.generation = generation;
         m.state = ReplState::Connecting;
+        // A previous attempt still running must give up.
+        m.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        m.cancel = Arc::new(AtomicBool::new(false));
+        let cancel = m.cancel.clone();
         let params = LinkParams {
             host: m.host.clone(),
             port: m.port,
@@ -160,7 +166,7 @@ impl Server {
             timeout: cfg.repl_timeout,
             max_bulk_len: self.settings.proto_max_bulk_len,
         };
-        rt.spawn(crate::net::master_link::run(params, generation, tx));
+        rt.spawn(crate::net::master_link::run(params, generation, tx, cancel));
     }
 
     /// An event of the master link (`Event::MasterLink`).
@@ -200,30 +206,38 @@ impl Server {
         }
     }
 
-    /// The link failed or closed: cache the master for PSYNC and retry from the cron.
+    /// The link failed or closed: retry from the cron (the master client, if the link
+    /// had one, is cached by [`Server::master_client_gone`]).
     fn master_link_down(&mut self, reason: &str) {
         let Some(m) = self.repl.master.as_mut() else { return };
-        let client = m.client.take();
-        let was_connected = m.state == ReplState::Connected;
-        m.state = ReplState::Connect;
-        if m.down_since.is_none() {
-            m.down_since = Some(unix_ms() / 1000);
-        }
-        if let Some(id) = client {
-            let db = self.clients.get(&id).map_or(0, |c| c.db);
-            let m = self.repl.master.as_mut().expect("checked");
-            m.cached = Some(CachedMaster { replid: self.repl.ids.replid, reploff: m.reploff });
-            m.cached_db = db;
+        if let Some(id) = m.client {
             if let Some(mut c) = self.clients.remove(&id) {
                 self.forget_client(&mut c);
             }
+            return;
         }
-        if was_connected {
-            notice!("Connection with master lost.");
-            notice!("Caching the disconnected master state.");
-        } else {
+        if m.state != ReplState::Connect {
+            m.state = ReplState::Connect;
             warning!("{}", reason);
         }
+    }
+
+    /// The master client was freed (link error, CLIENT KILL): keep its replid, offset
+    /// and db as the cached master, so the next connection asks for a partial resync.
+    pub fn master_client_gone(&mut self, c: &Client) {
+        let replid = self.repl.ids.replid;
+        let Some(m) = self.repl.master.as_mut() else { return };
+        if m.client != Some(c.id) {
+            return;
+        }
+        m.client = None;
+        m.cached = Some(CachedMaster { replid, reploff: m.reploff });
+        m.cached_db = c.db;
+        m.state = ReplState::Connect;
+        m.down_since = Some(unix_ms() / 1000);
+        m.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        notice!("Connection with master lost.");
+        notice!("Caching the disconnected master state.");
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -251,8 +265,7 @@ impl Server {
         let progress = std::sync::atomic::AtomicU64::new(0);
         let lru = self.initial_lru();
         // A replica keeps keys that are already expired: the master's DEL removes them.
-        let loaded =
-            rhea_rdb::load_with_progress(rdb, &opts, self.dbs.len(), None, lru, &progress);
+        let loaded = rhea_rdb::load_with_progress(rdb, &opts, self.dbs.len(), None, lru, &progress);
         let loaded = match loaded {
             Ok(l) => l,
             Err(e) => {
@@ -397,8 +410,11 @@ impl Server {
     /// `REPLCONF GETACK` from the master: ACK the offset processed *before* it.
     pub fn getack_reply(&mut self, c: &mut Client) {
         let off = self.repl.master.as_ref().map_or(0, |m| m.reploff);
-        let argv =
-            [Bytes::from_static(b"REPLCONF"), Bytes::from_static(b"ACK"), Bytes::from(off.to_string())];
+        let argv = [
+            Bytes::from_static(b"REPLCONF"),
+            Bytes::from_static(b"ACK"),
+            Bytes::from(off.to_string()),
+        ];
         encode_multibulk(&argv, &mut c.outbuf);
     }
 }

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Replication figures: real redis-server 7.0 and Rhea side by side (issue 4).
+
+1. Full sync: a master with N keys (DEBUG POPULATE, 100-byte values); a replica of the
+   same program is started and told REPLICAOF; the time until its INFO says
+   master_link_status:up is printed for both, with the Rhea/Redis ratio. Both masters
+   use repl-diskless-sync yes with delay 0 (7.0's default mode, without the 5 s wait).
+2. SET throughput with two replicas attached: redis-benchmark SET against the master,
+   while a sampler reads every replica's lag (master_repl_offset minus the replica's
+   acked offset, and the `lag=` seconds of INFO replication) every 100 ms; prints
+   requests/s, the ratio, and the worst lag seen.
+
+Usage: scripts/bench_repl.py [keys] [requests]   (run by scripts/bench.sh)
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
+from servers import free_port  # noqa: E402
+RHEA = os.path.join(ROOT, "target", "release", "rhea")
+KEYS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+REQUESTS = int(sys.argv[2]) if len(sys.argv) > 2 else 300_000
+
+
+def cli(port, *args):
+    out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def info(port, section="replication"):
+    return dict(
+        line.split(":", 1) for line in cli(port, "INFO", section).splitlines() if ":" in line
+    )
+
+
+def start(kind, cwd, *extra):
+    os.makedirs(cwd, exist_ok=True)
+    port = free_port()
+    log = open(os.path.join(cwd, "server.log"), "ab")
+    argv = ([RHEA, "server"] if kind == "rhea" else ["redis-server"]) + [
+        "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", cwd,
+        "--enable-debug-command", "yes", "--repl-diskless-sync", "yes",
+        "--repl-diskless-sync-delay", "0", *extra]
+    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+    while cli(port, "PING") != "PONG":
+        if p.poll() is not None:
+            raise SystemExit("%s failed to start" % kind)
+        time.sleep(0.02)
+    return p, port
+
+
+def stop(procs):
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(30)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def wait_up(port, timeout=300):
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if info(port).get("master_link_status") == "up":
+            return time.time()
+        time.sleep(0.01)
+    raise SystemExit("replica on %d never came up" % port)
+
+
+def full_sync(kind, tmp):
+    master, mport = start(kind, os.path.join(tmp, kind + "-m"))
+    replica, rport = start(kind, os.path.join(tmp, kind + "-r"))
+    try:
+        cli(mport, "DEBUG", "POPULATE", str(KEYS), "key", "100")
+        t0 = time.time()
+        cli(rport, "REPLICAOF", "127.0.0.1", str(mport))
+        return wait_up(rport) - t0
+    finally:
+        stop([master, replica])
+
+
+def throughput(kind, tmp):
+    master, mport = start(kind, os.path.join(tmp, kind + "-tm"))
+    reps = [start(kind, os.path.join(tmp, "%s-tr%d" % (kind, i))) for i in range(2)]
+    procs = [master] + [p for p, _ in reps]
+    try:
+        for _, rport in reps:
+            cli(rport, "REPLICAOF", "127.0.0.1", str(mport))
+        for _, rport in reps:
+            wait_up(rport)
+        worst = {"bytes": 0, "secs": 0}
+        done = threading.Event()
+
+        def sample():
+            while not done.is_set():
+                i = info(mport)
+                off = int(i.get("master_repl_offset", 0))
+                for k, v in i.items():
+                    if re.fullmatch(r"slave\d+", k):
+                        f = dict(x.split("=", 1) for x in v.split(","))
+                        worst["bytes"] = max(worst["bytes"], off - int(f["offset"]))
+                        worst["secs"] = max(worst["secs"], int(f["lag"]))
+                time.sleep(0.1)
+
+        t = threading.Thread(target=sample)
+        t.start()
+        out = subprocess.run(
+            ["redis-benchmark", "-p", str(mport), "-n", str(REQUESTS), "-c", "50",
+             "-r", "1000000", "-t", "set", "-q", "--csv"],
+            capture_output=True, text=True).stdout
+        done.set()
+        t.join()
+        rps = float(out.strip().splitlines()[-1].split(",")[1].strip('"'))
+        return rps, worst
+    finally:
+        stop(procs)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="rhea-bench-repl-")
+    try:
+        print("full sync of %d keys until master_link_status:up (diskless, delay 0)" % KEYS)
+        secs = {k: full_sync(k, tmp) for k in ("redis", "rhea")}
+        print("%-8s %10.3f s" % ("redis", secs["redis"]))
+        print("%-8s %10.3f s   ratio rhea/redis %.2f" % ("rhea", secs["rhea"],
+                                                         secs["rhea"] / secs["redis"]))
+        print("SET throughput with two replicas (%d requests, 50 clients)" % REQUESTS)
+        res = {k: throughput(k, tmp) for k in ("redis", "rhea")}
+        for k in ("redis", "rhea"):
+            rps, worst = res[k]
+            print("%-8s %12.0f rps   worst replica lag: %d bytes behind, lag=%d s"
+                  % (k, rps, worst["bytes"], worst["secs"]))
+        print("ratio rhea/redis %.2f" % (res["rhea"][0] / res["redis"][0]))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
