@@ -63,11 +63,13 @@ class Lab:
     def run(self, host, *argv, check=True, timeout=30):
         return self.exec_in(self.ns(host), *argv, check=check, timeout=timeout)
 
-    def spawn(self, host, argv, log_path):
-        """Start a long-running process inside `host`; ended by pid in close()."""
+    def spawn(self, host, argv, log_path, cwd=None):
+        """Start a long-running process inside `host` (in directory `cwd` if given);
+        ended by pid in close(). `ip netns exec` execs the program, so the returned
+        Popen's pid is the program's own and signals sent to it reach the program."""
         log = open(log_path, "wb")
         p = subprocess.Popen(["ip", "netns", "exec", self.ns(host), *argv],
-                             stdout=log, stderr=subprocess.STDOUT)
+                             stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
         self.procs.append((p, log))
         return p
 
