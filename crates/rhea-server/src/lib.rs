@@ -9,7 +9,8 @@
 //! * [`cmd`]: command families, one file each, registered in one table.
 //! * [`net`]: thin tokio drivers — listeners and one task per connection that decodes
 //!   requests and writes encoded replies.
-//! * [`repl`]: replication cores (backlog, ids, feed, PSYNC, handshake, REPLCONF); no I/O.
+//! * [`repl`]: replication cores (backlog, ids, feed, PSYNC, handshake, REPLCONF,
+//!   propagation rewrites); no I/O. `engine::replication` runs them.
 //! * [`server`]: process lifecycle (startup lines, listeners, signals, shutdown).
 //! * [`log`]: Redis's log line format.
 //!

@@ -1,4 +1,4 @@
-//! # Replication: the pure cores (no I/O, no engine hooks yet)
+//! # Replication: the pure cores (no I/O)
 //!
 //! Each file owns one concept of Redis 7.0's `replication.c`, as a synchronous state
 //! machine or pure function that a driver calls with bytes, offsets and `unix_ms`:
@@ -11,6 +11,7 @@
 //! * [`psync`]: the master's answer to `PSYNC` and the replica's reading of it.
 //! * [`handshake`]: the replica's handshake state machine (PING … PSYNC).
 //! * [`replconf`]: the master's parsing of `REPLCONF`.
+//! * [`rewrite`]: what an executed command propagates (argv → the forms replicas get).
 //!
 //! ```text
 //! engine: call() ─▶ feed::Feed::encode ─▶ backlog::Backlog::feed ─▶ replica output queues
@@ -20,8 +21,9 @@
 //! ```
 //!
 //! ## Caveats
-//! * Nothing here is wired into the engine yet: no replica clients, no RDB transfer,
-//!   no `REPLICAOF`, no `WAIT`, no ACK cron.
+//! * The engine side (replica clients, transfers, the master link, WAIT) is
+//!   `crate::engine::replication`; the socket side of the link is
+//!   `crate::net::master_link`.
 //! * The backlog keeps its own copy of the stream; Redis 7.0 shares blocks between the
 //!   backlog and replica output buffers (a replica's reference can delay trimming).
 
