@@ -6,7 +6,8 @@
 //! `SET k v PXAT <ms>`, SPOP into SREMs, …). Every byte produced here must be fed to
 //! the backlog, so `master_repl_offset` advances by exactly its length.
 //!
-//! ## Golden forms (observed on redis-server 7.0.15, `tests/python/test_repl_wire.py`)
+//! ## Golden forms (observed on redis-server 7.0.15, `tests/python/test_repl_wire.py` and
+//! `test_repl_forms.py`)
 //! ```text
 //! client command                  propagated stream
 //! SET foo bar (first write)       *2 SELECT 0, then SET foo bar

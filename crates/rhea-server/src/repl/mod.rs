@@ -15,8 +15,8 @@
 //!
 //! ```text
 //! engine: call() ─▶ rewrite::propagation_forms ─▶ feed::Feed::encode_all
-//!                        ─▶ backlog::Backlog::feed ─▶ replica output queues
-//!                                   ▲
+//!                                                ─▶ backlog::Backlog::feed ─▶ replica queues
+//!                                                           ▲
 //! PSYNC from a replica ─▶ psync::master_try_partial_resync ─┘ read_from(offset)
 //! replica link ─▶ handshake::Handshake::on_reply ─▶ psync::PsyncReply ─▶ transfer / stream
 //! ```

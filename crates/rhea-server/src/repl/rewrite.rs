@@ -41,7 +41,8 @@
 //! SPOP s n  (n ≥ size: key deleted)   DEL s   (always DEL, whatever lazyfree says)
 //! SRANDMEMBER / HRANDFIELD / …        nothing
 //! blpop … l 0 / BRPOP … l 0           LPOP l / RPOP l             (the key served)
-//! blmove l d right left 0             LMOVE l d right left        (sides as sent)
+//! blmove l d Right LEFT 0             LMOVE l d Right LEFT        (sides as sent; if
+//!                                                                   served later: right left)
 //! brpoplpush l d 0                    RPOPLPUSH l d
 //! LMPOP 2 x l LEFT COUNT 10           LPOP l 3                    (count = popped)
 //! BLMPOP 0 1 l RIGHT                  RPOP l 1
@@ -53,16 +54,17 @@
 //! PUBLISH ch msg                      verbatim (forced: propagated though not dirty)
 //! ```
 //! A blocked BLPOP/BLMOVE/BZMPOP/… served later propagates the same form as one served
-//! at once, after the command that served it (`RPUSH l a`, then `LPOP l`), unwrapped.
+//! at once (BLMOVE: with the sides spelled `left`/`right`, see [`Env::served_blocked`]),
+//! after the command that served it (`RPUSH l a`, then `LPOP l`), not wrapped together.
 //!
 //! ## Caveats
 //! * This decides *what* a command propagates, not *whether*: the engine calls it only
 //!   for dirty or force-propagated commands. Keys expired or evicted while a command
 //!   runs are propagated by the engine as `DEL`/`UNLINK` before it (Redis then wraps the
 //!   pair in MULTI/EXEC), see [`super::feed`].
-//! * Redis 7.2 changed some of these (SPOP count as SREMs of 1024 members and DEL/UNLINK
-//!   by `lazyfree-lazy-server-del`; SET/GETEX with a past time → DEL); 7.0.15 is the
-//!   target, so we do not.
+//! * Later Redis versions changed some of these (7.2's SPOP with a count sends SREMs of
+//!   up to 1024 members and picks DEL/UNLINK by `lazyfree-lazy-server-del`); 7.0.15 is
+//!   the target, and it sends one SREM per member and always DEL.
 //! * Streams, scripts, SORT … STORE, MIGRATE, BITFIELD and GEO… STORE rewrite too but
 //!   Rhea does not implement them. RESTORE is here though Rhea lacks it so far.
 
@@ -84,6 +86,10 @@ pub struct Env<'a> {
     /// The absolute expiry (ms) of a key now, if any. A new TTL is propagated as the
     /// value the master stored, so the replica ends up with exactly the same one.
     pub ttl_ms: &'a dyn Fn(&[u8]) -> Option<i64>,
+    /// The command is a blocked client being served now (by the push that woke it), not
+    /// one that ran from its request. Only BLMOVE cares: served later, Redis spells the
+    /// sides `left`/`right` (its shared objects) instead of as the client sent them.
+    pub served_blocked: bool,
 }
 
 /// The argv vectors to propagate for one executed command, in order (empty = nothing).
@@ -122,9 +128,14 @@ fn rewrite(name: &str, argv: &[Bytes], reply: &Reply, env: &Env<'_>) -> Option<V
         // Read-only and never dirty; listed so a stray call cannot replicate a random pick.
         "srandmember" | "hrandfield" | "zrandmember" | "randomkey" => Some(Vec::new()),
         "blpop" | "brpop" | "bzpopmin" | "bzpopmax" => Some(blocking_pop(name, reply)),
-        "blmove" => {
-            Some(served(reply, || vec![LMOVE, a(argv, 1), a(argv, 2), a(argv, 3), a(argv, 4)]))
-        }
+        "blmove" => Some(served(reply, || {
+            let side = |i: usize| match env.served_blocked {
+                true if eq(&a(argv, i), "LEFT") => Bytes::from_static(b"left"),
+                true => Bytes::from_static(b"right"),
+                false => a(argv, i),
+            };
+            vec![LMOVE, a(argv, 1), a(argv, 2), side(3), side(4)]
+        })),
         "brpoplpush" => Some(served(reply, || vec![RPOPLPUSH, a(argv, 1), a(argv, 2)])),
         "lmpop" | "zmpop" => mpop(argv, 1, reply),
         "blmpop" | "bzmpop" => mpop(argv, 2, reply),
@@ -404,7 +415,10 @@ fn mpop(argv: &[Bytes], numkeys_at: usize, reply: &Reply) -> Option<Vec<Vec<Byte
 #[cfg(test)]
 mod tests {
     //! One test per family; the case names in comments are the ids of the same cases in
-    //! `tests/python/test_repl_forms.py`, which pins them on a real 7.0.15 master.
+    //! `tests/python/test_repl_forms.py`, which pins them on a real 7.0.15 master. Its
+    //! cases get-expired-key, set-over-expired-key, blpop-served-by-exec and
+    //! getex-persist-no-ttl are the engine's part (expiry deletions, MULTI wrapping, the
+    //! dirty rule) and have no counterpart here.
 
     use super::*;
 
@@ -419,12 +433,13 @@ mod tests {
         ttl: &'static [(&'static str, i64)],
         lazy_expire: bool,
         lazy_user_del: bool,
+        served_blocked: bool,
     }
 
     /// The forms `cmd` (space-separated argv) propagates, each joined with spaces.
     fn forms(cmd: &str, reply: Reply, after: &After) -> Vec<String> {
         let argv: Vec<Bytes> =
-            cmd.split(' ').map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+            cmd.split_terminator(' ').map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
         let ttl = |k: &[u8]| after.ttl.iter().find(|(n, _)| n.as_bytes() == k).map(|&(_, t)| t);
         let exists = |k: &[u8]| after.exists.iter().any(|n| n.as_bytes() == k) || ttl(k).is_some();
         let env = Env {
@@ -433,6 +448,7 @@ mod tests {
             lazyfree_lazy_user_del: after.lazy_user_del,
             key_exists: &exists,
             ttl_ms: &ttl,
+            served_blocked: after.served_blocked,
         };
         let out = propagation_forms(&argv, &reply, &env);
         out.iter()
@@ -452,14 +468,16 @@ mod tests {
         Reply::Array(items)
     }
 
-    const K: After = After { exists: &["k"], ttl: &[], lazy_expire: false, lazy_user_del: false };
-    const K_100S: After = After {
+    /// Nothing exists, every option off.
+    const GONE: After = After {
         exists: &[],
-        ttl: &[("k", NOW + 100_000)],
+        ttl: &[],
         lazy_expire: false,
         lazy_user_del: false,
+        served_blocked: false,
     };
-    const GONE: After = After { exists: &[], ttl: &[], lazy_expire: false, lazy_user_del: false };
+    const K: After = After { exists: &["k"], ..GONE };
+    const K_100S: After = After { ttl: &[("k", NOW + 100_000)], ..GONE };
 
     #[test]
     fn set_with_any_ttl_becomes_set_pxat_and_get_is_stripped_otherwise() {
@@ -507,7 +525,7 @@ mod tests {
 
     #[test]
     fn getex_becomes_pexpireat_persist_deletion_or_nothing() {
-        // getex-ex, getex-pxat, getex-persist, getex-no-option, getex-past(-lazy)
+        // getex-ex, getex-pxat, getex-persist, getex-no-option, getex-past, getex-past-lazy
         assert_eq!(forms("getex k ex 100", bulk("v"), &K_100S), [format!("PEXPIREAT k {IN_100S}")]);
         let pxat = After { ttl: &[("k", 99_999_999_999_999)], ..After::default() };
         assert_eq!(
@@ -520,14 +538,14 @@ mod tests {
         assert_eq!(forms("GETEX k EXAT 1", bulk("v"), &GONE), ["DEL k"]);
         let lazy = After { lazy_expire: true, ..After::default() };
         assert_eq!(forms("getex k pxat 1", bulk("v"), &lazy), ["UNLINK k"]);
-        // lazyfree-lazy-user-del does not apply to GETEX.
+        // getex-past-user-del: lazyfree-lazy-user-del does not apply to GETEX.
         let user = After { lazy_user_del: true, ..After::default() };
         assert_eq!(forms("GETEX k EXAT 1", bulk("v"), &user), ["DEL k"]);
     }
 
     #[test]
     fn getdel_becomes_del_or_unlink_by_lazyfree_lazy_user_del() {
-        // getdel, getdel-lazy, getdel-missing
+        // getdel, getdel-lazy, getdel-expire-lazy, getdel-missing
         assert_eq!(forms("getdel k", bulk("v"), &GONE), ["DEL k"]);
         let user = After { lazy_user_del: true, ..After::default() };
         assert_eq!(forms("GETDEL k", bulk("v"), &user), ["UNLINK k"]);
@@ -560,7 +578,7 @@ mod tests {
         // expire-gt-not-set, expire-missing
         assert!(forms("EXPIRE k 10 GT", Reply::Int(0), &K_100S).is_empty());
         assert!(forms("EXPIRE nope 100", Reply::Int(0), &GONE).is_empty());
-        // expire-past, pexpireat-past-lazy
+        // expire-past, expire-past-server-del, pexpireat-past-lazy
         assert_eq!(forms("EXPIRE k -1", Reply::Int(1), &GONE), ["DEL k"]);
         let lazy = After { lazy_expire: true, ..After::default() };
         assert_eq!(forms("PEXPIREAT k 1", Reply::Int(1), &lazy), ["UNLINK k"]);
@@ -581,7 +599,7 @@ mod tests {
     #[test]
     fn spop_becomes_srem_per_member_or_del() {
         let s = After { exists: &["s"], ..After::default() };
-        // spop, spop-count-some, spop-count-case3
+        // spop, spop-count-some, spop-count-one, spop-count-case3
         assert_eq!(forms("spop s", bulk("a"), &GONE), ["SREM s a"]);
         assert!(forms("SPOP s", Reply::Null, &GONE).is_empty());
         assert_eq!(forms("SPOP s 2", Reply::Set(bulks(&["3", "1"])), &s), ["SREM s 3", "SREM s 1"]);
@@ -617,9 +635,14 @@ mod tests {
         let z = arr(vec![bulk("z"), bulk("a"), Reply::Double(1.0)]);
         assert_eq!(forms("bzpopmin z 0", z.clone(), &K), ["ZPOPMIN z"]);
         assert_eq!(forms("BZPOPMAX nope z 0", z, &K), ["ZPOPMAX z"]);
-        // blmove-now, blmove-served, brpoplpush-now, brpoplpush-served
-        assert_eq!(forms("blmove l d right left 0", bulk("b"), &K), ["LMOVE l d right left"]);
-        assert_eq!(forms("BLMOVE l d LEFT RIGHT 0", bulk("a"), &K), ["LMOVE l d LEFT RIGHT"]);
+        // blmove-now, blmove-served, blmove-served-mixed, brpoplpush-now, brpoplpush-served
+        assert_eq!(forms("blmove l d Right LEFT 0", bulk("b"), &K), ["LMOVE l d Right LEFT"]);
+        let later = After { served_blocked: true, ..After::default() };
+        assert_eq!(forms("BLMOVE l d LEFT RIGHT 0", bulk("a"), &later), ["LMOVE l d left right"]);
+        assert_eq!(forms("blmove l d Right Left 0", bulk("a"), &later), ["LMOVE l d right left"]);
+        // served_blocked changes nothing else.
+        assert_eq!(forms("blpop nope l 0", arr(bulks(&["l", "a"])), &later), ["LPOP l"]);
+        assert_eq!(forms("brpoplpush l d 0", bulk("c"), &later), ["RPOPLPUSH l d"]);
         assert!(forms("BLMOVE l d LEFT RIGHT 1", Reply::Null, &K).is_empty());
         assert_eq!(forms("brpoplpush l d 0", bulk("c"), &K), ["RPOPLPUSH l d"]);
     }
@@ -673,10 +696,13 @@ mod tests {
 
     #[test]
     fn everything_else_is_verbatim_with_the_clients_spelling() {
-        // publish, publish-lower, verbatim-misc, lmove-verbatim, zpop-verbatim, flushall-empty
+        // publish, publish-lower, del-verbatim, setnx-verbatim, persist-verbatim, lmove-verbatim,
+        // zpop-verbatim, flushall-empty
         assert_eq!(forms("PUBLISH ch hi", Reply::Int(0), &GONE), ["PUBLISH ch hi"]);
         assert_eq!(forms("publish ch hi", Reply::Int(0), &GONE), ["publish ch hi"]);
         assert_eq!(forms("DEL k nope", Reply::Int(1), &GONE), ["DEL k nope"]);
+        assert_eq!(forms("setnx k v", Reply::Int(1), &K), ["setnx k v"]);
+        assert_eq!(forms("persist k", Reply::Int(1), &K), ["persist k"]);
         assert_eq!(forms("LMOVE l d LEFT RIGHT", bulk("a"), &K), ["LMOVE l d LEFT RIGHT"]);
         assert_eq!(forms("rpoplpush d d", bulk("a"), &K), ["rpoplpush d d"]);
         assert_eq!(forms("zpopmax z", arr(bulks(&["c", "3"])), &K), ["zpopmax z"]);
@@ -685,19 +711,6 @@ mod tests {
             forms("a-command-name-longer-than-16 x", Reply::ok(), &GONE),
             ["a-command-name-longer-than-16 x"]
         );
-        assert!(
-            propagation_forms(
-                &[],
-                &Reply::ok(),
-                &Env {
-                    unix_ms: NOW,
-                    lazyfree_lazy_expire: false,
-                    lazyfree_lazy_user_del: false,
-                    key_exists: &|_| false,
-                    ttl_ms: &|_| None,
-                }
-            )
-            .is_empty()
-        );
+        assert!(forms("", Reply::ok(), &GONE).is_empty());
     }
 }
