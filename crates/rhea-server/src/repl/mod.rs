@@ -5,17 +5,18 @@
 //!
 //! * [`backlog`]: the replication backlog and `master_repl_offset`.
 //! * [`ids`]: `master_replid` / `master_replid2` / `second_repl_offset`.
+//! * [`rewrite`]: an executed command (argv, reply, a few dataset facts) → the argv
+//!   vectors it propagates (`SET … PXAT`, `PEXPIREAT`, SPOP → SREM, BLPOP → LPOP, …).
 //! * [`feed`]: argv → the RESP bytes that go to replicas and the backlog (SELECT
-//!   insertion, MULTI/EXEC wrapping) and the determinism rewrites (`PXAT`, `PEXPIREAT`,
-//!   `DEL`).
+//!   insertion, MULTI/EXEC wrapping).
 //! * [`psync`]: the master's answer to `PSYNC` and the replica's reading of it.
 //! * [`handshake`]: the replica's handshake state machine (PING … PSYNC).
 //! * [`replconf`]: the master's parsing of `REPLCONF`.
-//! * [`rewrite`]: what an executed command propagates (argv → the forms replicas get).
 //!
 //! ```text
-//! engine: call() ─▶ feed::Feed::encode ─▶ backlog::Backlog::feed ─▶ replica output queues
-//!                                             ▲
+//! engine: call() ─▶ rewrite::propagation_forms ─▶ feed::Feed::encode_all
+//!                                                ─▶ backlog::Backlog::feed ─▶ replica queues
+//!                                                           ▲
 //! PSYNC from a replica ─▶ psync::master_try_partial_resync ─┘ read_from(offset)
 //! replica link ─▶ handshake::Handshake::on_reply ─▶ psync::PsyncReply ─▶ transfer / stream
 //! ```
