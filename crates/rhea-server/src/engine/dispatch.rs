@@ -181,7 +181,7 @@ pub fn call(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Byt
     let dirty_before = srv.dirty_ops;
     let reply = run_handler(srv, c, cmd, argv);
     let usec = start.elapsed().as_micros() as u64;
-    srv.note_propagation(c, cmd, argv, &reply, dirty_before);
+    srv.note_propagation(c, cmd, argv, &reply, dirty_before, false);
     if !srv.executing_multi {
         srv.flush_propagation();
         c.woff = srv.repl.offset();

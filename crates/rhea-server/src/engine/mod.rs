@@ -569,7 +569,7 @@ impl Server {
                 self.retry_deadline = None;
                 self.retry_key = None;
                 if c.blocked.is_none() {
-                    self.note_propagation(&c, b.cmd, &b.argv, &reply, dirty_before);
+                    self.note_propagation(&c, b.cmd, &b.argv, &reply, dirty_before, true);
                     self.flush_propagation();
                     c.woff = self.repl.offset();
                     self.unregister_blocked(id, &b);
@@ -785,7 +785,7 @@ impl Server {
     /// matching `lazyfree-lazy-*` option is on). Queued with the unit's other ops; there
     /// is no AOF.
     pub fn propagate_deletion(&mut self, db: usize, key: &[u8], lazy: bool) {
-        let argv = crate::repl::feed::deletion(&Bytes::copy_from_slice(key), lazy);
+        let argv = crate::repl::rewrite::deletion(&Bytes::copy_from_slice(key), lazy);
         self.also_propagate(db, argv);
     }
 

@@ -46,6 +46,7 @@ impl Server {
         argv: &[Bytes],
         reply: &Reply,
         dirty_before: u64,
+        served_blocked: bool,
     ) {
         if c.is_master || !self.propagation_active() {
             return;
@@ -66,10 +67,11 @@ impl Server {
             let ttl_ms = |k: &[u8]| dbs[db].get_expire(k);
             let env = Env {
                 unix_ms: now,
-                lazyfree_lazy_server_del: self.loaded.config.lazyfree_lazy_server_del,
                 lazyfree_lazy_expire: self.loaded.config.lazyfree_lazy_expire,
+                lazyfree_lazy_user_del: self.loaded.config.lazyfree_lazy_user_del,
                 key_exists: &key_exists,
                 ttl_ms: &ttl_ms,
+                served_blocked,
             };
             propagation_forms(argv, reply, &env)
         };
