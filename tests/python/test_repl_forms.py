@@ -18,14 +18,14 @@ import pytest
 
 from resp import RawConn, encode, parse
 from repl_util import FakeReplica
-from servers import start_redis
+from servers import start_redis, start_rhea
 
 # How each master under test starts: disk-based sync avoids the 5 s diskless delay, DEBUG
 # SET-ACTIVE-EXPIRE keeps expired keys around until a command touches them.
-# TODO(rhea master): add `"rhea": lambda: start_rhea(<same options>)` once Rhea serves
-# PSYNC; cases using commands it lacks (COMMAND INFO is nil) are skipped.
+# Cases using commands Rhea lacks (COMMAND INFO is nil: RESTORE) are skipped there.
 MASTERS = {
     "redis": lambda: start_redis("--repl-diskless-sync", "no", "--enable-debug-command", "yes"),
+    "rhea": lambda: start_rhea("--repl-diskless-sync", "no", "--enable-debug-command", "yes"),
 }
 
 # DUMP of the string "x" (RDB 10), valid RESTORE input for any 7.0 server.
