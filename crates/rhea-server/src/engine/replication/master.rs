@@ -70,6 +70,7 @@ impl Server {
                     c.outbuf.extend_from_slice(&backlog);
                     self.attach_replica(c, ReplicaState::Online);
                     self.stats.sync_partial_ok += 1;
+                    self.repl.refresh_good = true;
                     notice!(
                         "Partial resynchronization request from {} accepted. Sending {} bytes of \
                          backlog starting from offset {}.",
@@ -77,7 +78,6 @@ impl Server {
                         backlog.len(),
                         offset
                     );
-                    self.refresh_good_replicas();
                     return Reply::Raw(Bytes::new());
                 }
                 PsyncDecision::FullResync => {
@@ -150,18 +150,29 @@ impl Server {
             info.ack_off = offset;
         }
         info.ack_time = unix_ms() / 1000;
-        if info.state == Some(ReplicaState::WaitAck) {
+        // A replica ACKs only once it has read the whole EOF-marked payload, so an ACK
+        // that overtakes the end-of-transfer event also means the transfer is complete.
+        let diskless_job =
+            self.repl.job.as_ref().is_some_and(|j| j.diskless && Some(j.id) == info.job);
+        let transferred = info.state == Some(ReplicaState::WaitAck)
+            || info.state == Some(ReplicaState::WaitBgsaveEnd) && diskless_job;
+        if transferred {
             info.state = Some(ReplicaState::Online);
+            info.job = None;
             let buffered = std::mem::take(&mut info.buffered);
             c.outbuf.extend_from_slice(&buffered);
             notice!("Synchronization with replica {} succeeded", replica_name(c));
-            self.refresh_good_replicas();
         }
+        // The running client is outside the client map: count it once it is back.
+        self.repl.refresh_good = true;
         self.repl.waiters_dirty = true;
     }
 
     /// Run every event-loop turn (`beforeSleep`'s replication part).
     pub fn replication_before_sleep(&mut self) {
+        if std::mem::take(&mut self.repl.refresh_good) {
+            self.refresh_good_replicas();
+        }
         if self.repl.get_ack {
             self.repl.get_ack = false;
             let mut out = Vec::new();

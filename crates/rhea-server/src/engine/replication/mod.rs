@@ -168,6 +168,9 @@ pub struct Replication {
     pub waiters: Vec<Waiter>,
     /// An ACK arrived: check the WAIT clients.
     pub waiters_dirty: bool,
+    /// A replica changed state while it was the running client (outside the client
+    /// map): recount the good replicas before sleeping.
+    pub refresh_good: bool,
     /// WAIT asked for acks: send `REPLCONF GETACK *` before the next sleep.
     pub get_ack: bool,
     /// Seconds of replication cron run so far (`replication_cron_loops`).
@@ -190,6 +193,7 @@ impl Replication {
             next_job: 1,
             waiters: Vec::new(),
             waiters_dirty: false,
+            refresh_good: false,
             get_ack: false,
             cron_loops: 0,
             last_cron: Instant::now(),
