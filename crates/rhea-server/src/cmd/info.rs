@@ -358,6 +358,19 @@ fn stats(srv: &Server, l: &mut Lines) {
     }
 }
 
+/// The `master_sync_*` lines during an RDB transfer. Like Redis, an EOF-marked transfer
+/// has size -1, so its percentage comes out negative.
+fn transfer_progress(p: &crate::net::master_link::TransferProgress, now: i64, l: &mut Lines) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let (size, read) = (p.size.load(Relaxed), p.read.load(Relaxed));
+    let perc = if size != 0 { read as f64 / size as f64 * 100.0 } else { 0.0 };
+    l.add("master_sync_total_bytes", size);
+    l.add("master_sync_read_bytes", read);
+    l.add("master_sync_left_bytes", size - read);
+    l.add("master_sync_perc", format!("{perc:.2}"));
+    l.add("master_sync_last_io_seconds_ago", now - p.last_io.load(Relaxed));
+}
+
 /// INFO replication, in 7.0's field order (wire-spec §2.6).
 fn replication(srv: &Server, l: &mut Lines) {
     let r = &srv.repl;
@@ -374,8 +387,17 @@ fn replication(srv: &Server, l: &mut Lines) {
             };
             l.add("master_last_io_seconds_ago", last_io);
             l.add("master_sync_in_progress", m.state.sync_in_progress() as i32);
-            l.add("slave_read_repl_offset", m.reploff);
-            l.add("slave_repl_offset", m.reploff);
+            // Redis reports 1 when there is neither a master client nor a cached one.
+            let offset = match (&m.client, &m.cached) {
+                (Some(_), _) => m.reploff,
+                (None, Some(c)) => c.reploff,
+                (None, None) => 1,
+            };
+            l.add("slave_read_repl_offset", offset);
+            l.add("slave_repl_offset", offset);
+            if m.state == crate::repl::handshake::ReplState::Transfer {
+                transfer_progress(&m.progress, now, l);
+            }
             if m.state != crate::repl::handshake::ReplState::Connected {
                 l.add("master_link_down_since_seconds", m.down_since.map_or(-1, |t| now - t));
             }

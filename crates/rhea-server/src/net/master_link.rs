@@ -5,7 +5,7 @@
 //! after a failure, as `replicationCron` does.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -22,6 +22,28 @@ use crate::repl::ids::Replid;
 use crate::repl::psync::CachedMaster;
 use crate::{notice, warning};
 
+/// Transfer progress the engine shows in INFO (`master_sync_*`), updated by the link.
+#[derive(Debug, Default)]
+pub struct TransferProgress {
+    /// Payload size, -1 for the EOF-marked form (`repl_transfer_size`).
+    pub size: AtomicI64,
+    pub read: AtomicI64,
+    /// Unix seconds of the last bytes received.
+    pub last_io: AtomicI64,
+}
+
+impl TransferProgress {
+    fn reset(&self) {
+        self.size.store(-1, Ordering::Relaxed);
+        self.read.store(0, Ordering::Relaxed);
+        self.touch();
+    }
+
+    fn touch(&self) {
+        self.last_io.store(crate::engine::unix_ms() / 1000, Ordering::Relaxed);
+    }
+}
+
 /// What the engine needs to start a link.
 #[derive(Debug, Clone)]
 pub struct LinkParams {
@@ -31,6 +53,7 @@ pub struct LinkParams {
     pub cached: Option<CachedMaster>,
     pub timeout: Duration,
     pub max_bulk_len: i64,
+    pub progress: Arc<TransferProgress>,
 }
 
 /// Progress of one link attempt, reported to the engine.
@@ -160,8 +183,9 @@ async fn session(p: &LinkParams, send: &impl Fn(LinkEvent) -> bool) -> Result<St
             if let (Some(id), Some(off)) = (replid, offset) {
                 notice!("Full resync from master: {}:{}", String::from_utf8_lossy(&id), off);
             }
+            p.progress.reset();
             send(LinkEvent::Transfer);
-            let (rdb, eof) = read_payload(&mut link).await?;
+            let (rdb, eof) = read_payload(&mut link, &p.progress).await?;
             if !send(LinkEvent::FullSync { replid, offset, rdb, eof, tx, addr, laddr }) {
                 return Ok("engine gone".into());
             }
@@ -199,7 +223,10 @@ async fn write(link: &mut Link, bytes: &[u8]) -> Result<(), String> {
 
 /// Read `$<len>\r\n<payload>` or `$EOF:<mark>\r\n<payload><mark>`, skipping the `\n`
 /// keepalives before it.
-async fn read_payload(link: &mut Link) -> Result<(Vec<u8>, bool), String> {
+async fn read_payload(
+    link: &mut Link,
+    progress: &TransferProgress,
+) -> Result<(Vec<u8>, bool), String> {
     let header = loop {
         let line = link.line().await?;
         if line.is_empty() {
@@ -225,8 +252,11 @@ async fn read_payload(link: &mut Link) -> Result<(Vec<u8>, bool), String> {
             return Err("Bad EOF mark from MASTER".into());
         }
         notice!("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk");
+        // Redis counts an EOF-marked transfer with size 0 (INFO's perc stays 0.00).
+        progress.size.store(0, Ordering::Relaxed);
         let mark = mark.to_vec();
         loop {
+            progress.read.store(link.buf.len() as i64, Ordering::Relaxed);
             if link.buf.len() >= mark.len() && link.buf.ends_with(&mark) {
                 let len = link.buf.len() - mark.len();
                 let rdb = link.buf.split_to(len).to_vec();
@@ -234,6 +264,7 @@ async fn read_payload(link: &mut Link) -> Result<(Vec<u8>, bool), String> {
                 return Ok((rdb, true));
             }
             link.fill().await?;
+            progress.touch();
         }
     }
     let len: usize = std::str::from_utf8(&header[1..])
@@ -241,9 +272,15 @@ async fn read_payload(link: &mut Link) -> Result<(Vec<u8>, bool), String> {
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| "Bad bulk length from MASTER".to_string())?;
     notice!("MASTER <-> REPLICA sync: receiving {} bytes from master to disk", len);
-    while link.buf.len() < len {
+    progress.size.store(len as i64, Ordering::Relaxed);
+    loop {
+        progress.read.store(link.buf.len().min(len) as i64, Ordering::Relaxed);
+        if link.buf.len() >= len {
+            break;
+        }
         link.buf.reserve(len - link.buf.len());
         link.fill().await?;
+        progress.touch();
     }
     Ok((link.buf.split_to(len).to_vec(), false))
 }

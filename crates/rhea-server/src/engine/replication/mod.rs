@@ -129,6 +129,8 @@ pub struct MasterLink {
     pub cached_db: usize,
     /// Set to stop the link task of the current attempt (re-pointing, NO ONE).
     pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The RDB transfer's progress, written by the link task.
+    pub progress: std::sync::Arc<crate::net::master_link::TransferProgress>,
 }
 
 /// A client blocked in WAIT.

@@ -29,7 +29,10 @@ impl Server {
         let was_master = self.repl.master.is_none();
         let mut cached = None;
         let mut cached_db = 0;
+        // `repl_down_since`: only the loss of a live master link sets it.
+        let mut down_since = None;
         if let Some(old) = self.repl.master.take() {
+            down_since = old.down_since;
             old.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
             cached = old.cached.clone();
             if let Some(id) = old.client
@@ -37,6 +40,7 @@ impl Server {
             {
                 cached = Some(CachedMaster { replid: self.repl.ids.replid, reploff: old.reploff });
                 cached_db = c.db;
+                down_since = Some(unix_ms() / 1000);
                 self.close_client(id);
             }
         }
@@ -54,12 +58,13 @@ impl Server {
             state: ReplState::Connect,
             generation: self.repl.next_job_id(),
             client: None,
-            down_since: Some(unix_ms() / 1000),
+            down_since,
             last_io: Instant::now(),
             reploff,
             cached,
             cached_db,
             cancel: Arc::new(AtomicBool::new(false)),
+            progress: Default::default(),
         });
         self.is_replica = true;
         crate::log::set_role('S');
@@ -77,12 +82,13 @@ impl Server {
             state: ReplState::Connect,
             generation: 0,
             client: None,
-            down_since: Some(unix_ms() / 1000),
+            down_since: None,
             last_io: Instant::now(),
             reploff: 0,
             cached: None,
             cached_db: 0,
             cancel: Arc::new(AtomicBool::new(false)),
+            progress: Default::default(),
         });
         self.is_replica = true;
         crate::log::set_role('S');
@@ -165,6 +171,7 @@ impl Server {
             cached: m.cached.clone(),
             timeout: cfg.repl_timeout,
             max_bulk_len: self.settings.proto_max_bulk_len,
+            progress: m.progress.clone(),
         };
         rt.spawn(crate::net::master_link::run(params, generation, tx, cancel));
     }
