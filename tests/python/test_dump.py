@@ -479,7 +479,7 @@ SIDE_EFFECT_SCRIPTS = [
 def run_events(srv, commands):
     sub, cli = RawConn(srv.port), RawConn(srv.port)
     try:
-        cli.call("CONFIG", "SET", "notify-keyspace-events", "KEA")
+        cli.call("CONFIG", "SET", "notify-keyspace-events", "KEAn")
         sub.call("PSUBSCRIBE", "__key*__:*")
         sub.call("SUBSCRIBE", "__end__")
         for cmd in commands:
