@@ -122,6 +122,9 @@ pub fn restore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let lru = restored_lru(ctx, &opts, clock);
     let db = ctx.db_index();
     ctx.notify('n', "new", key);
+    // Normally absent by now; a writable replica may still hold it logically expired
+    // (where 7.0's `dbAdd` would assert): the restored value wins.
+    ctx.db().delete(key);
     ctx.db().insert_new(key.clone(), value, lru);
     if let Some(when) = when {
         ctx.db().set_expire(key, when);
