@@ -22,7 +22,7 @@ from servers import start_redis, start_rhea
 
 # How each master under test starts: disk-based sync avoids the 5 s diskless delay, DEBUG
 # SET-ACTIVE-EXPIRE keeps expired keys around until a command touches them.
-# Cases using commands Rhea lacks (COMMAND INFO is nil: RESTORE) are skipped there.
+# Cases using commands Rhea lacks (COMMAND INFO is nil) are skipped there.
 MASTERS = {
     "redis": lambda: start_redis("--repl-diskless-sync", "no", "--enable-debug-command", "yes"),
     "rhea": lambda: start_rhea("--repl-diskless-sync", "no", "--enable-debug-command", "yes"),

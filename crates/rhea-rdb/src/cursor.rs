@@ -106,12 +106,12 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// A plain length (a special encoding here is corruption).
+    /// A plain length. Like `rdbLoadLen`, a special-encoding byte (`11xxxxxx`) read
+    /// where a length is expected counts as the length in its low six bits.
     pub fn length(&mut self) -> Result<u64> {
-        let at = self.pos;
         match self.len_or_enc()? {
             Len::Num(n) => Ok(n),
-            Len::Enc(_) => Err(self.corrupt_at(at, "encoded value where a length was expected")),
+            Len::Enc(e) => Ok(u64::from(e)),
         }
     }
 
@@ -141,6 +141,12 @@ impl<'a> Cursor<'a> {
                     return Err(self.corrupt_at(at, "LZF uncompressed length is impossible"));
                 }
                 let data = self.take(clen)?;
+                // `lzf_decompress` returns how much it wrote, 0 on any error, and
+                // `rdbLoadLzfStringObject` compares that with the length: a declared
+                // length of 0 therefore loads an empty string whatever the data.
+                if ulen == 0 {
+                    return Ok(Bytes::new());
+                }
                 lzf::decompress(data, ulen as usize)
                     .map(Bytes::from)
                     .map_err(|e| self.corrupt_at(at, e))
@@ -152,4 +158,29 @@ impl<'a> Cursor<'a> {
 
 pub fn int_bytes(v: i64) -> Bytes {
     Bytes::copy_from_slice(itoa::Buffer::new().format(v).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoded_byte_as_a_length_is_its_low_bits() {
+        // `rdbLoadLen` with no `isencoded` pointer: C5 reads as 5.
+        assert_eq!(Cursor::new(&[0xC5]).length().unwrap(), 5);
+        assert_eq!(Cursor::new(&[0xFF]).length().unwrap(), 63);
+        assert!(Cursor::new(&[0x82]).length().is_err(), "0x82..0xBF are not lengths");
+    }
+
+    #[test]
+    fn lzf_string_of_declared_length_zero_is_empty() {
+        // clen 3, ulen 0, three bytes of anything: Redis's comparison 0 == 0 passes.
+        let mut cur = Cursor::new(&[0xC3, 0x03, 0x00, 0xE0, 0xFF, 0x01, 0x7F]);
+        assert_eq!(cur.string().unwrap(), Bytes::new());
+        assert_eq!(cur.remaining(), 1);
+        // ... but the bytes must be there.
+        assert!(Cursor::new(&[0xC3, 0x09, 0x00, 0x01]).string().is_err());
+        // With a real length the data must decompress to exactly that.
+        assert!(Cursor::new(&[0xC3, 0x02, 0x03, 0x00, b'a']).string().is_err());
+    }
 }

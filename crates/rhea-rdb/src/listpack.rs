@@ -154,6 +154,26 @@ pub fn encode<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     w.finish()
 }
 
+/// `lpDecodeBacklen`: read 7-bit groups backwards from `last` while the continuation
+/// bit is set, at most five of them.
+fn decode_backlen(blob: &[u8], last: usize) -> Option<usize> {
+    let mut val = 0usize;
+    let mut shift = 0;
+    let mut p = last;
+    loop {
+        let b = *blob.get(p)?;
+        val |= usize::from(b & 127) << shift;
+        if b & 128 == 0 {
+            return Some(val);
+        }
+        shift += 7;
+        if shift > 28 {
+            return None;
+        }
+        p = p.checked_sub(1)?;
+    }
+}
+
 fn need(blob: &[u8], pos: usize, n: usize) -> Result<&[u8], &'static str> {
     blob.get(pos..pos + n).ok_or("listpack entry past the end")
 }
@@ -223,10 +243,11 @@ pub fn decode(blob: &[u8]) -> Result<Vec<LpItem>, &'static str> {
             _ => return Err("invalid listpack entry encoding"),
         };
         let bl = backlen_size(size);
-        let stored = need(body, pos + size, bl)?;
-        let mut expect = Vec::with_capacity(5);
-        push_backlen(&mut expect, size);
-        if stored != expect.as_slice() {
+        need(body, pos + size, bl)?;
+        // `lpValidateNext`: the backlen is decoded backwards from its last byte as
+        // `lpDecodeBacklen` does (a continuation bit may reach into the entry itself)
+        // and must give the entry's size; non-canonical bytes that decode right pass.
+        if decode_backlen(body, pos + size + bl - 1) != Some(size) {
             return Err("listpack entry backlen mismatch");
         }
         pos += size + bl;

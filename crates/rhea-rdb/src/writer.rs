@@ -171,90 +171,98 @@ impl<W: Write> RdbWriter<W> {
         push_string(&mut self.buf, s, self.compression);
     }
 
+    /// `rdbSaveObjectType`, the key, then `rdbSaveObject`.
     fn value(&mut self, key: &[u8], value: &Value) {
-        match value {
-            Value::Str(s) => {
-                self.buf.push(T_STRING);
-                self.string(key);
-                self.string(&s.bytes);
-            }
-            Value::List(l) => {
-                self.buf.push(T_LIST_QUICKLIST_2);
-                self.string(key);
-                let nodes = pack_list(l.iter().map(|b| &b[..]));
-                push_len(&mut self.buf, nodes.len() as u64);
-                for node in nodes {
-                    push_len(&mut self.buf, QUICKLIST_NODE_PACKED);
-                    self.string(&node);
-                }
-            }
-            Value::Set(s) => self.set(key, s),
-            Value::Hash(h) => self.hash(key, h),
-            Value::ZSet(z) => self.zset(key, z),
-        }
+        self.buf.push(object_type(value));
+        self.string(key);
+        push_object(&mut self.buf, value, self.compression);
     }
+}
 
-    fn set(&mut self, key: &[u8], s: &Set) {
-        if s.encoding_name() == "intset" {
-            let ints: Vec<i64> = s
-                .iter()
-                .map(|m| match m {
-                    SetMember::Int(i) => i,
-                    SetMember::Str(b) => parse_i64(b).unwrap_or_default(),
-                })
-                .collect();
-            self.buf.push(T_SET_INTSET);
-            self.string(key);
-            self.string(&intset::encode(&ints));
-        } else {
-            self.buf.push(T_SET);
-            self.string(key);
-            push_len(&mut self.buf, s.len() as u64);
-            for m in s.iter() {
-                self.string(&m.to_bytes());
+// ===== value encoding (shared with DUMP payloads) =====
+
+/// The RDB type byte `rdbSaveObjectType` writes for `value`, from its encoding.
+pub fn object_type(value: &Value) -> u8 {
+    match value {
+        Value::Str(_) => T_STRING,
+        Value::List(_) => T_LIST_QUICKLIST_2,
+        Value::Set(s) if s.encoding_name() == "intset" => T_SET_INTSET,
+        Value::Set(_) => T_SET,
+        Value::Hash(h) if h.encoding_name() == "listpack" => T_HASH_LISTPACK,
+        Value::Hash(_) => T_HASH,
+        Value::ZSet(z) if z.encoding_name() == "listpack" => T_ZSET_LISTPACK,
+        Value::ZSet(_) => T_ZSET_2,
+    }
+}
+
+/// The value's encoding without its type byte, as `rdbSaveObject` writes it for the
+/// type [`object_type`] names; `compression` is `rdbcompression`.
+pub fn push_object(out: &mut Vec<u8>, value: &Value, compression: bool) {
+    match value {
+        Value::Str(s) => push_string(out, &s.bytes, compression),
+        Value::List(l) => {
+            let nodes = pack_list(l.iter().map(|b| &b[..]));
+            push_len(out, nodes.len() as u64);
+            for node in nodes {
+                push_len(out, QUICKLIST_NODE_PACKED);
+                push_string(out, &node, compression);
             }
         }
+        Value::Set(s) => push_set(out, s, compression),
+        Value::Hash(h) => push_hash(out, h, compression),
+        Value::ZSet(z) => push_zset(out, z, compression),
     }
+}
 
-    fn hash(&mut self, key: &[u8], h: &Hash) {
-        if h.encoding_name() == "listpack" {
-            let mut lp = ListpackWriter::new();
-            for (f, v) in h.iter() {
-                lp.push(f);
-                lp.push(v);
-            }
-            self.buf.push(T_HASH_LISTPACK);
-            self.string(key);
-            self.string(&lp.finish());
-        } else {
-            self.buf.push(T_HASH);
-            self.string(key);
-            push_len(&mut self.buf, h.len() as u64);
-            for (f, v) in h.iter() {
-                self.string(f);
-                self.string(v);
-            }
+fn push_set(out: &mut Vec<u8>, s: &Set, compression: bool) {
+    if s.encoding_name() == "intset" {
+        let ints: Vec<i64> = s
+            .iter()
+            .map(|m| match m {
+                SetMember::Int(i) => i,
+                SetMember::Str(b) => parse_i64(b).unwrap_or_default(),
+            })
+            .collect();
+        push_string(out, &intset::encode(&ints), compression);
+    } else {
+        push_len(out, s.len() as u64);
+        for m in s.iter() {
+            push_string(out, &m.to_bytes(), compression);
         }
     }
+}
 
-    fn zset(&mut self, key: &[u8], z: &ZSet) {
-        if z.encoding_name() == "listpack" {
-            let mut lp = ListpackWriter::new();
-            for (m, s) in z.iter() {
-                lp.push(m);
-                push_score(&mut lp, s);
-            }
-            self.buf.push(T_ZSET_LISTPACK);
-            self.string(key);
-            self.string(&lp.finish());
-        } else {
-            self.buf.push(T_ZSET_2);
-            self.string(key);
-            push_len(&mut self.buf, z.len() as u64);
-            for (m, s) in z.iter().rev() {
-                self.string(m);
-                self.buf.extend_from_slice(&s.to_le_bytes());
-            }
+fn push_hash(out: &mut Vec<u8>, h: &Hash, compression: bool) {
+    if h.encoding_name() == "listpack" {
+        let mut lp = ListpackWriter::new();
+        for (f, v) in h.iter() {
+            lp.push(f);
+            lp.push(v);
+        }
+        push_string(out, &lp.finish(), compression);
+    } else {
+        push_len(out, h.len() as u64);
+        for (f, v) in h.iter() {
+            push_string(out, f, compression);
+            push_string(out, v, compression);
+        }
+    }
+}
+
+fn push_zset(out: &mut Vec<u8>, z: &ZSet, compression: bool) {
+    if z.encoding_name() == "listpack" {
+        let mut lp = ListpackWriter::new();
+        for (m, s) in z.iter() {
+            lp.push(m);
+            push_score(&mut lp, s);
+        }
+        push_string(out, &lp.finish(), compression);
+    } else {
+        // ZSET_2 is written from the tail: highest score first.
+        push_len(out, z.len() as u64);
+        for (m, s) in z.iter().rev() {
+            push_string(out, m, compression);
+            out.extend_from_slice(&s.to_le_bytes());
         }
     }
 }

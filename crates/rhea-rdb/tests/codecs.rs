@@ -131,6 +131,23 @@ fn listpack_rejects_corrupt() {
     assert!(listpack::decode(&bad).is_err());
 }
 
+/// Real 7.0.15 (`RESTORE` with `sanitize-dump-payload yes`) accepts a backlen whose
+/// continuation bit reaches back into the entry, when `lpDecodeBacklen` still reads the
+/// entry's size: `F2 00 00 80` (the i24 -8388608) with backlen `84` instead of `04`
+/// decodes 4 | (0x80 & 127) << 7 | 0 << 14 = 4.
+#[test]
+fn listpack_backlen_is_decoded_like_redis() {
+    let good = listpack::encode([&b"x"[..], b"-8388608"]);
+    assert_eq!(&good[9..14], &[0xF2, 0x00, 0x00, 0x80, 0x04]);
+    let mut odd = good.clone();
+    odd[13] = 0x84;
+    assert_eq!(listpack::decode(&odd).unwrap(), listpack::decode(&good).unwrap());
+    // A continuation that decodes to another size is still refused.
+    let mut bad = good.clone();
+    bad[13] = 0x85;
+    assert!(listpack::decode(&bad).is_err());
+}
+
 #[test]
 fn intset_spec_vector() {
     let blob = intset::encode(&[1, 2, 3]);

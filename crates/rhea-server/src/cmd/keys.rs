@@ -1,7 +1,8 @@
 //! Generic keyspace commands (`db.c`, `object.c`): DEL, UNLINK, EXISTS, TYPE, TOUCH,
 //! RENAME(NX), COPY, MOVE, SWAPDB, DBSIZE, FLUSHDB, FLUSHALL, OBJECT — and the command
 //! table rows of the whole family, including those implemented in [`super::expire`]
-//! (EXPIRE/TTL/PERSIST) and [`super::scan`] (KEYS, SCAN, RANDOMKEY).
+//! (EXPIRE/TTL/PERSIST), [`super::scan`] (KEYS, SCAN, RANDOMKEY) and [`super::dump`]
+//! (DUMP, RESTORE).
 //!
 //! Also home of the read-lookup helpers that mirror `lookupKeyRead*`: reads count
 //! `keyspace_hits`/`keyspace_misses` and fire the `keymiss` event, writes do neither.
@@ -11,7 +12,7 @@ use rhea_keyspace::{Entry, Value};
 use rhea_resp::Reply;
 
 use super::args::{SYNTAX_ERR, is};
-use super::{expire, scan};
+use super::{dump, expire, scan};
 use crate::engine::ctx::Ctx;
 use crate::engine::lru;
 use crate::engine::table::{Command, flags::*};
@@ -51,6 +52,9 @@ pub const COMMANDS: &[Command] = &[
     Command::new("dbsize", 1, READONLY | FAST, (0, 0, 0), KR, dbsize),
     Command::new("flushdb", -1, WRITE, (0, 0, 0), KW_SLOW_DANGER, flushdb),
     Command::new("flushall", -1, WRITE, (0, 0, 0), KW_SLOW_DANGER, flushall),
+    Command::new("dump", 2, READONLY, (1, 1, 1), KR_SLOW, dump::dump),
+    Command::new("restore", -4, WRITE | DENYOOM, (1, 1, 1), KW_SLOW_DANGER, dump::restore),
+    Command::new("restore-asking", -4, WRITE | DENYOOM, (1, 1, 1), KW_SLOW_DANGER, dump::restore),
     Command::container("object", -2, &["slow"], OBJECT_SUBCOMMANDS),
 ];
 
@@ -135,7 +139,7 @@ fn lookup_write_in(ctx: &mut Ctx<'_>, db: usize, key: &[u8]) -> bool {
 }
 
 /// `dbAdd` wakes clients blocked on the key when a list or sorted set arrives.
-fn signal_if_blocking_type(ctx: &mut Ctx<'_>, db: usize, key: &[u8]) {
+pub fn signal_if_blocking_type(ctx: &mut Ctx<'_>, db: usize, key: &[u8]) {
     let ready = ctx.srv.dbs[db]
         .dict
         .get(key)

@@ -10,6 +10,7 @@ pub mod config;
 pub mod connection;
 pub mod debug;
 pub mod digest;
+pub mod dump;
 pub mod expire;
 pub mod hashes;
 pub mod info;

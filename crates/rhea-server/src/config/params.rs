@@ -436,6 +436,7 @@ pub(crate) static PARAMS: &[Param] = &[
     row("appendfsync", None, MUTABLE, Inert, enumeration(APPENDFSYNC, 2, Slot::Extra)),
     row("oom-score-adj", None, MUTABLE, DefaultOnly, enumeration(OOM_SCORE_ADJ, 0, Slot::Extra)),
     row("acl-pubsub-default", None, MUTABLE, Inert, enumeration(ACL_PUBSUB_DEFAULT, 0, Slot::Extra)),
+    // RESTORE (and loading) always validates deeply, as Redis does with `yes`.
     row("sanitize-dump-payload", None, MUTABLE, Inert, enumeration(SANITIZE_DUMP_PAYLOAD, 0, Slot::Extra)),
     row("enable-protected-configs", None, IMMUTABLE, Supported, enumeration(ProtectedAction::NAMES, 0, enum_field!(enable_protected_configs: ProtectedAction))),
     row("enable-debug-command", None, IMMUTABLE, Supported, enumeration(ProtectedAction::NAMES, 0, enum_field!(enable_debug_command: ProtectedAction))),

@@ -66,7 +66,7 @@
 //!   up to 1024 members and picks DEL/UNLINK by `lazyfree-lazy-server-del`); 7.0.15 is
 //!   the target, and it sends one SREM per member and always DEL.
 //! * Streams, scripts, SORT … STORE, MIGRATE, BITFIELD and GEO… STORE rewrite too but
-//!   Rhea does not implement them. RESTORE is here though Rhea lacks it so far.
+//!   Rhea does not implement them.
 
 use bytes::Bytes;
 use rhea_resp::Reply;
