@@ -837,3 +837,22 @@ def test_info_replication_and_role_shapes_like_redis(nodes):
         assert ours[name] == theirs[name], "%s\n  rhea:  %r\n  redis: %r" % (name, ours[name], theirs[name])
     assert theirs["master ROLE"] == ("*", [("$", "master"), (":", "<n>"), ("*", [
         ("*", [("$", "127.0.0.1"), ("$", "<replica-port>"), ("$", "<n>")])])])
+
+
+@pytest.mark.parametrize("mkind", ["rhea", "redis"])
+def test_replica_announce_ip_and_port(nodes, mkind):
+    """`replica-announce-ip/port` of a Rhea replica reach the master as REPLCONF: its
+    INFO slave line and ROLE show the announced address, not the connection's."""
+    master = nodes(mkind)
+    replica = nodes("rhea", "--replica-announce-ip", "10.11.12.13",
+                    "--replica-announce-port", "4321")
+    replicaof(replica, master)
+
+    def listed():
+        lines = [v for k, v in info_fields(master) if re.fullmatch(r"slave\d+", k)]
+        if not any(v.startswith("ip=10.11.12.13,port=4321,state=online,") for v in lines):
+            return "slave lines: %r" % lines
+        return None
+    wait_for(listed)
+    role = parse(call(master, "ROLE"))[0]
+    assert role[2] == [[b"10.11.12.13", b"4321", role[2][0][2]]]
