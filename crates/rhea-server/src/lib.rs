@@ -7,8 +7,8 @@
 //! * [`engine`]: the single thread that owns the keyspace and all client state; command
 //!   dispatch (`processCommand` order), MULTI/WATCH, blocking commands, pub/sub, cron.
 //! * [`cmd`]: command families, one file each, registered in one table.
-//! * [`net`]: thin tokio drivers — listeners and one task per connection that decodes
-//!   requests and writes encoded replies.
+//! * [`net`]: sockets — listeners and non-blocking client sockets the engine thread
+//!   polls itself, and the replica's tokio link to its master.
 //! * [`repl`]: replication cores (backlog, ids, feed, PSYNC, handshake, REPLCONF,
 //!   propagation rewrites); no I/O. `engine::replication` runs them.
 //! * [`server`]: process lifecycle (startup lines, listeners, signals, shutdown).
@@ -16,17 +16,18 @@
 //!
 //! ## Data flow
 //! ```text
-//! socket ─▶ conn task: decode (rhea-resp) ─▶ Event::Commands ─▶ engine thread
-//!                                                                 │ process_command
-//!                                                                 ▼
-//! socket ◀─ conn task: write ◀──────────── Out::Data(encoded replies)
+//! engine thread: poll ─▶ read socket ─▶ decode (rhea-resp) ─▶ process_command
+//!                                                                    │
+//!                socket ◀── write (what it takes; the rest on writable) ◀─ reply buffer
+//! other threads (signals, BGSAVE, loading, master link) ─▶ inbox + waker ─▶ engine
 //! ```
 //!
 //! ## Caveats
-//! * One engine thread executes every command, as Redis does; a slow command stalls all
-//!   clients. The I/O runtime decodes and encodes nothing but bytes.
-//! * Replies are encoded on the engine thread into a per-client buffer, handed over once
-//!   per batch; there is no client-output-buffer-limit yet.
+//! * One engine thread reads, executes and writes for every client, as Redis's event
+//!   loop does (see `engine::io` for why not I/O worker threads); a slow command stalls
+//!   all clients.
+//! * There is no client-output-buffer-limit yet: a client that does not read grows its
+//!   pending output.
 //! * Blocked commands are retried when their key becomes ready (7.2's model); for the
 //!   list/zset commands of 7.0 the observable result is the same.
 

@@ -5,15 +5,15 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use crossbeam_channel::unbounded;
-use tokio::net::{TcpListener, UnixListener};
-
 use crate::config;
+use crate::engine::inbox::EngineTx;
+use crate::engine::io::Io;
 use crate::engine::{Event, Server, Shared, Shutdown};
 use crate::log;
-use crate::net::listener::{self, BindSpec};
+use crate::net::listener::{self, BindSpec, Listener};
 use crate::startup::Startup;
 use crate::{notice, warning};
+use crossbeam_channel::unbounded;
 
 /// Entry point: `args` excludes the program name. Returns the process exit code.
 pub fn main(args: &[String]) -> i32 {
@@ -70,13 +70,30 @@ pub fn main(args: &[String]) -> i32 {
     };
     let shared = Arc::new(Shared::default());
     shared.auth_required.store(loaded.config.requirepass.is_some(), Ordering::Relaxed);
-    let (tx, rx) = unbounded::<Event>();
+    let (poll, waker) = match mio::Poll::new().and_then(|p| {
+        let w = mio::Waker::new(p.registry(), crate::engine::io::WAKER)?;
+        Ok((p, w))
+    }) {
+        Ok(x) => x,
+        Err(e) => {
+            warning!("Failed creating the event loop. Error message: '{}'", e);
+            return 1;
+        }
+    };
+    let (raw_tx, rx) = unbounded::<Event>();
+    let tx = EngineTx::new(raw_tx, Arc::new(waker));
     // Bind before announcing readiness, exactly as Redis does; a taken port aborts.
-    let listeners = match rt.block_on(bind_all(&st, tx.clone(), shared.clone())) {
-        Ok(n) => n,
+    let listeners = match bind_all(&st) {
+        Ok(l) => l,
         Err(code) => return code,
     };
-    let _ = listeners;
+    let io = match Io::new(poll, listeners) {
+        Ok(io) => io,
+        Err(e) => {
+            warning!("Failed registering the listening sockets: {}", e);
+            return 1;
+        }
+    };
     if st.always_show_logo {
         log::write_raw(&crate::startup::logo(st.port, pid));
     } else {
@@ -100,6 +117,8 @@ pub fn main(args: &[String]) -> i32 {
     let encoding = settings.encoding;
     let mut engine = Server::new(settings, loaded, shared);
     engine.self_tx = Some(tx.clone());
+    engine.inbox = Some(rx);
+    engine.io = Some(io);
     engine.runtime = Some(rt.handle().clone());
     engine.init_replica_from_config();
     engine.memory.startup = startup_memory;
@@ -118,7 +137,7 @@ pub fn main(args: &[String]) -> i32 {
     }
     let handle = std::thread::Builder::new()
         .name("rhea-engine".into())
-        .spawn(move || engine.run(rx))
+        .spawn(move || engine.run())
         .expect("spawn engine thread");
     let shutdown = handle.join();
     if matches!(shutdown, Ok(Shutdown::Fatal)) {
@@ -137,27 +156,14 @@ pub fn main(args: &[String]) -> i32 {
     0
 }
 
-/// Bind every listener and start its accept loop. Returns the number bound, or the exit
+/// Bind every listener (the engine's poller accepts on them). Returns them, or the exit
 /// code after logging Redis's failure lines.
-async fn bind_all(
-    st: &Startup,
-    tx: crossbeam_channel::Sender<Event>,
-    shared: Arc<Shared>,
-) -> Result<usize, i32> {
-    let mut count = 0;
+fn bind_all(st: &Startup) -> Result<Vec<Listener>, i32> {
+    let mut out = Vec::new();
     if st.port != 0 {
         for BindSpec { addr, optional } in listener::parse_bind(&st.bind) {
             match listener::bind_tcp(&addr, st.port, st.tcp_backlog) {
-                Ok(std_listener) => {
-                    let l = TcpListener::from_std(std_listener).map_err(|_| 1)?;
-                    tokio::spawn(listener::accept_tcp(
-                        l,
-                        tx.clone(),
-                        shared.clone(),
-                        st.tcp_keepalive,
-                    ));
-                    count += 1;
-                }
+                Ok(l) => out.push(Listener::tcp(l, st.tcp_keepalive)),
                 Err(e) if optional && is_unavailable(&e) => continue,
                 Err(e) => {
                     warning!(
@@ -174,15 +180,16 @@ async fn bind_all(
     }
     if let Some(path) = &st.unixsocket {
         let _ = std::fs::remove_file(path);
-        match UnixListener::bind(path) {
+        let bound = std::os::unix::net::UnixListener::bind(path)
+            .and_then(|l| Listener::unix(l, path.clone()));
+        match bound {
             Ok(l) => {
                 if st.unixsocketperm != 0 {
                     use std::os::unix::fs::PermissionsExt;
                     let perm = std::fs::Permissions::from_mode(st.unixsocketperm);
                     let _ = std::fs::set_permissions(path, perm);
                 }
-                tokio::spawn(listener::accept_unix(l, path.clone(), tx.clone(), shared.clone()));
-                count += 1;
+                out.push(l);
             }
             Err(e) => {
                 warning!("Failed opening Unix socket: {}", describe(&e));
@@ -190,11 +197,11 @@ async fn bind_all(
             }
         }
     }
-    if count == 0 {
+    if out.is_empty() {
         warning!("Configured to not listen anywhere, exiting.");
         return Err(1);
     }
-    Ok(count)
+    Ok(out)
 }
 
 fn is_unavailable(e: &std::io::Error) -> bool {
@@ -211,7 +218,7 @@ fn describe(e: &std::io::Error) -> String {
     }
 }
 
-async fn forward_signals(tx: crossbeam_channel::Sender<Event>) {
+async fn forward_signals(tx: EngineTx) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut term), Ok(mut int)) =
         (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))

@@ -23,8 +23,14 @@ pub enum Out {
 
 pub type OutTx = UnboundedSender<Out>;
 
-/// Facts about a new connection, sent by the network driver.
-#[derive(Debug)]
+/// Where a client's output goes: its own socket (driven by the engine's event loop), or
+/// a channel to a task that owns the socket (the replica's link to its master).
+pub enum Conn {
+    Socket(Box<crate::net::socket::SocketConn>),
+    Channel(OutTx),
+}
+
+/// Facts about a new connection.
 pub struct ConnInfo {
     pub id: ClientId,
     pub addr: String,
@@ -33,9 +39,8 @@ pub struct ConnInfo {
     pub is_unix: bool,
     /// Loopback TCP or a Unix socket: what protected mode lets through.
     pub is_local: bool,
-    pub tx: OutTx,
-    /// Shared with the driver: the decoder applies the unauthenticated request limits
-    /// while this is false.
+    pub conn: Conn,
+    /// The decoder applies the unauthenticated request limits while this is false.
     pub authenticated: Arc<AtomicBool>,
 }
 
@@ -74,7 +79,7 @@ pub struct Client {
     pub fd: i32,
     pub is_unix: bool,
     pub is_local: bool,
-    pub tx: OutTx,
+    pub conn: Conn,
     pub auth_flag: Arc<AtomicBool>,
     pub name: Option<Bytes>,
     pub db: usize,
@@ -129,7 +134,7 @@ impl Client {
             fd: info.fd,
             is_unix: info.is_unix,
             is_local: info.is_local,
-            tx: info.tx,
+            conn: info.conn,
             auth_flag: info.authenticated,
             name: None,
             db: 0,
@@ -198,14 +203,46 @@ impl Client {
         }
     }
 
-    /// Hand buffered output to the connection task; then close if asked.
+    /// Write buffered output to the socket (what it does not take now goes on the next
+    /// writable event), or hand it to the connection task.
     pub fn flush(&mut self) {
-        if !self.outbuf.is_empty() {
-            let data = std::mem::take(&mut self.outbuf);
-            let _ = self.tx.send(Out::Data(data));
+        match &mut self.conn {
+            Conn::Socket(s) => {
+                if !self.outbuf.is_empty() {
+                    s.send(std::mem::take(&mut self.outbuf));
+                }
+            }
+            Conn::Channel(tx) => {
+                if !self.outbuf.is_empty() {
+                    let data = std::mem::take(&mut self.outbuf);
+                    let _ = tx.send(Out::Data(data));
+                }
+                if self.close_after_reply {
+                    let _ = tx.send(Out::Close);
+                }
+            }
         }
-        if self.close_after_reply {
-            let _ = self.tx.send(Out::Close);
+    }
+
+    /// Send raw bytes at once, bypassing the reply buffer (keepalive newlines).
+    pub fn send_now(&mut self, data: &[u8]) {
+        self.outbuf.extend_from_slice(data);
+        self.flush();
+    }
+
+    /// Disconnect: a channel's task is told to close; a socket is closed when the
+    /// client (and so the socket) is dropped.
+    pub fn close(&mut self) {
+        if let Conn::Channel(tx) = &self.conn {
+            let _ = tx.send(Out::Close);
+        }
+    }
+
+    /// Output accepted from the engine but not yet written to the socket.
+    pub fn pending_output(&self) -> usize {
+        match &self.conn {
+            Conn::Socket(s) => s.pending_output(),
+            Conn::Channel(_) => 0,
         }
     }
 

@@ -11,7 +11,7 @@ use rhea_keyspace::{Access, Db, Entry, Value};
 use rhea_resp::{Protocol, Reply};
 
 use super::Server;
-use super::client::{BlockedOn, Client, ClientId, Out};
+use super::client::{BlockedOn, Client, ClientId};
 use super::table::Command;
 
 /// `WRONGTYPE` reply text.
@@ -217,8 +217,8 @@ impl<'a> Ctx<'a> {
             self.client.close_after_reply = true;
         } else if let Some(mut c) = self.srv.clients.remove(&id) {
             c.flush();
-            let _ = c.tx.send(Out::Close);
             self.srv.forget_client(&mut c);
+            c.close();
         }
     }
 

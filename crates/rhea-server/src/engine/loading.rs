@@ -11,8 +11,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crossbeam_channel::Sender;
-
 use super::persist::{StartupLoad, load_at_startup};
 use super::{Event, Server, Shutdown, unix_ms};
 use crate::config::Config;
@@ -42,7 +40,7 @@ pub fn start(
     cfg: &Config,
     limits: rhea_keyspace::limits::EncodingLimits,
     lru: u32,
-    tx: Sender<Event>,
+    tx: super::inbox::EngineTx,
 ) -> Option<Loading> {
     let total_bytes = match std::fs::metadata(&cfg.dbfilename) {
         Ok(m) => m.len(),

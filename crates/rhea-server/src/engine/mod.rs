@@ -1,13 +1,13 @@
-//! The engine: one thread that owns the keyspace and every client's state, fed by the
-//! network drivers through a channel (Redis's single-threaded core, see style.md B4).
+//! The engine: one thread that owns the keyspace, every client's state and the client
+//! sockets (Redis's single-threaded event loop; `io.rs` says why it also does the I/O).
 //!
 //! ```text
-//!  conn task ──Event::Commands{argv…}──▶ ┌──────────────┐ ──Out::Data──▶ conn task
-//!  conn task ──Event::Connected────────▶ │ engine thread│ ──Out::Close─▶
-//!  signals   ──Event::Signal───────────▶ │  Server      │
+//!  client sockets ──readable/writable──▶ ┌──────────────┐ ──replies──▶ client sockets
+//!  listeners      ──accept─────────────▶ │ engine thread│
+//!  other threads  ──inbox (Event)──────▶ │  Server      │ ──Out──▶ master link task
 //!                                        └──────────────┘
 //!                 cron every 1000/hz ms: active expiry, timeouts, pause end
-//!                 between events, while a cycle is unfinished: eviction (evict.rs)
+//!                 every loop turn, while a cycle is unfinished: eviction (evict.rs)
 //! ```
 //!
 //! Commands of one client run in arrival order; a client blocked in BLPOP (or paused by
@@ -18,6 +18,8 @@ pub mod client;
 pub mod ctx;
 pub mod dispatch;
 pub mod evict;
+pub mod inbox;
+pub mod io;
 pub mod loading;
 pub mod lru;
 pub mod memory;
@@ -34,7 +36,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering}
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::Receiver;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use rhea_keyspace::Db;
@@ -42,7 +44,7 @@ use rhea_resp::Reply;
 
 use crate::config::LoadedConfig;
 use crate::config::notify;
-use client::{BlockedOn, Client, ClientId, ConnInfo, Out};
+use client::{BlockedOn, Client, ClientId};
 use settings::Settings;
 use stats::Stats;
 use table::CommandTable;
@@ -72,20 +74,9 @@ impl Default for Shared {
     }
 }
 
-/// Input to the engine.
+/// What other threads send to the engine (client sockets are the engine's own).
 #[derive(Debug)]
 pub enum Event {
-    Connected(ConnInfo),
-    /// Commands decoded from one read; `error` is a protocol error that follows them.
-    Commands {
-        id: ClientId,
-        cmds: Vec<Vec<Bytes>>,
-        error: Option<String>,
-        qbuf: usize,
-    },
-    Disconnected {
-        id: ClientId,
-    },
     /// SIGTERM / SIGINT.
     Signal(&'static str),
     /// The background save finished.
@@ -93,15 +84,11 @@ pub enum Event {
     /// The startup load finished.
     Loaded(Box<loading::Outcome>),
     /// Progress of the replica's link to its master.
-    MasterLink {
-        generation: u64,
-        event: crate::net::master_link::LinkEvent,
-    },
+    MasterLink { generation: u64, event: crate::net::master_link::LinkEvent },
+    /// A piece of a diskless full sync's payload, for the job's replicas.
+    SyncChunk { job: u64, data: Vec<u8> },
     /// A diskless full-sync snapshot was serialised and handed to the replicas.
-    SyncRdb {
-        job: u64,
-        result: Result<(), String>,
-    },
+    SyncRdb { job: u64, result: Result<(), String> },
 }
 
 /// How the server was asked to stop.
@@ -163,7 +150,11 @@ pub struct Server {
     /// The startup load in progress; commands without the `loading` flag get -LOADING.
     pub loading: Option<loading::Loading>,
     /// The engine's own event channel, for background jobs that report back.
-    pub self_tx: Option<crossbeam_channel::Sender<Event>>,
+    pub self_tx: Option<inbox::EngineTx>,
+    /// The receiving end of the inbox.
+    pub inbox: Option<Receiver<Event>>,
+    /// Client sockets and listeners, polled by [`Server::run`].
+    pub io: Option<io::Io>,
     /// Startup and peak memory, and memory not counted for eviction.
     pub memory: memory::Memory,
     pub evict: evict::EvictState,
@@ -218,6 +209,8 @@ impl Server {
             persist: persist::SaveState::new(unix_ms() / 1000),
             loading: None,
             self_tx: None,
+            inbox: None,
+            io: None,
             memory: memory::Memory::new(),
             evict: Default::default(),
             repl,
@@ -238,7 +231,7 @@ impl Server {
     // ===== event loop =====
 
     /// Run until SHUTDOWN or a signal; returns the shutdown request.
-    pub fn run(mut self, rx: Receiver<Event>) -> Shutdown {
+    pub fn run(mut self) -> Shutdown {
         let mut next_cron = Instant::now();
         loop {
             let now = Instant::now();
@@ -255,25 +248,7 @@ impl Server {
                 let until = Duration::from_millis((deadline - unix_ms()).max(0) as u64);
                 wait = wait.min(until);
             }
-            match rx.recv_timeout(wait) {
-                Ok(ev) => {
-                    self.handle(ev);
-                    // Drain what is already queued before flushing: batches replies.
-                    for _ in 0..256 {
-                        if self.shutdown.is_some() {
-                            break;
-                        }
-                        match rx.try_recv() {
-                            Ok(ev) => self.handle(ev),
-                            Err(_) => break,
-                        }
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.shutdown.get_or_insert(Shutdown::Requested { save: None });
-                }
-            }
+            self.poll_io(wait);
             self.serve_waiters(unix_ms());
             self.expire_blocked(unix_ms());
             if Instant::now() >= next_cron {
@@ -287,32 +262,25 @@ impl Server {
             self.replication_before_sleep();
             self.flush_all();
             if let Some(s) = self.shutdown {
+                self.flush_every_client();
                 return s;
             }
         }
     }
 
+    /// Before exiting: what was replied must reach the sockets.
+    fn flush_every_client(&mut self) {
+        for c in self.clients.values_mut() {
+            c.flush();
+        }
+    }
+
     fn handle(&mut self, ev: Event) {
         match ev {
-            Event::Connected(info) => self.on_connect(info),
-            Event::Commands { id, cmds, error, qbuf } => {
-                if let Some(c) = self.clients.get_mut(&id) {
-                    c.pending.extend(cmds);
-                    if error.is_some() {
-                        c.pending_error = error;
-                    }
-                    c.qbuf = qbuf;
-                    self.drain_client(id);
-                }
-            }
-            Event::Disconnected { id } => {
-                if let Some(mut c) = self.clients.remove(&id) {
-                    self.forget_client(&mut c);
-                }
-            }
             Event::BgsaveDone(result) => self.bgsave_done(result),
             Event::Loaded(outcome) => self.loaded(*outcome),
             Event::MasterLink { generation, event } => self.master_link_event(generation, event),
+            Event::SyncChunk { job, data } => self.sync_chunk(job, &data),
             Event::SyncRdb { job, result } => self.sync_rdb_ready(job, result),
             Event::Signal(_) if self.loading.is_some() => self.signal_while_loading(),
             Event::Signal(name) => {
@@ -328,24 +296,6 @@ impl Server {
                 }
             }
         }
-    }
-
-    fn on_connect(&mut self, info: ConnInfo) {
-        if self.clients.len() >= self.settings.maxclients {
-            self.stats.rejected_connections += 1;
-            let _ = info.tx.send(Out::Data(b"-ERR max number of clients reached\r\n".to_vec()));
-            let _ = info.tx.send(Out::Close);
-            return;
-        }
-        if self.settings.protected_mode && self.settings.requirepass.is_none() && !info.is_local {
-            let _ = info.tx.send(Out::Data(format!("-{}\r\n", DENIED).into_bytes()));
-            let _ = info.tx.send(Out::Close);
-            return;
-        }
-        self.stats.total_connections_received += 1;
-        let authenticated = self.settings.requirepass.is_none();
-        let c = Client::new(info, authenticated);
-        self.clients.insert(c.id, Box::new(c));
     }
 
     /// Execute a client's queued commands until it blocks, is paused, or runs out.
@@ -395,8 +345,8 @@ impl Server {
 
     /// Flush a client that is closing and drop its state.
     fn finish_client(&mut self, mut c: Box<Client>) {
-        c.flush();
         self.forget_client(&mut c);
+        self.close_after_writing(&mut c);
     }
 
     /// Remove every trace of a disconnected client.
@@ -808,11 +758,8 @@ impl Server {
             .map(|c| c.id)
             .collect();
         for id in idle {
-            if let Some(mut c) = self.clients.remove(&id) {
-                crate::verbose!("Closing idle client");
-                let _ = c.tx.send(Out::Close);
-                self.forget_client(&mut c);
-            }
+            crate::verbose!("Closing idle client");
+            self.free_client(id);
         }
     }
 
@@ -847,7 +794,8 @@ impl Server {
     pub fn net_bytes(&self) -> (u64, u64) {
         (
             self.shared.net_input_bytes.load(Ordering::Relaxed),
-            self.shared.net_output_bytes.load(Ordering::Relaxed),
+            self.shared.net_output_bytes.load(Ordering::Relaxed)
+                + crate::net::socket::output_bytes(),
         )
     }
 }

@@ -3,15 +3,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsRawFd;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::Sender;
 use socket2::{Domain, Protocol, SockRef, Socket, TcpKeepalive, Type};
-use tokio::net::{TcpListener, UnixListener};
 
-use super::conn::{self, Peer};
-use crate::engine::{Event, Shared};
+use super::socket::Stream;
 
 /// A bind address from the config; a leading `-` makes failure to bind non-fatal.
 pub struct BindSpec {
@@ -67,60 +63,71 @@ pub fn format_addr(sa: &SocketAddr) -> String {
     }
 }
 
-pub async fn accept_tcp(
-    listener: TcpListener,
-    engine: Sender<Event>,
-    shared: Arc<Shared>,
-    keepalive: u64,
-) {
-    loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(x) => x,
-            Err(e) => {
-                crate::warning!("Accepting client connection: {}", e);
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        if keepalive > 0 {
-            let ka = TcpKeepalive::new().with_time(Duration::from_secs(keepalive));
-            let _ = SockRef::from(&stream).set_tcp_keepalive(&ka);
-        }
-        let local = stream.local_addr().map(|a| format_addr(&a)).unwrap_or_default();
-        let info = Peer {
-            addr: format_addr(&peer),
-            laddr: local,
-            fd: stream.as_raw_fd(),
-            is_unix: false,
-            is_local: is_loopback(peer.ip()),
-        };
-        tokio::spawn(conn::run(stream, info, engine.clone(), shared.clone()));
-    }
+/// Who is on the other end of an accepted connection.
+pub struct Peer {
+    pub addr: String,
+    pub laddr: String,
+    pub fd: i32,
+    pub is_unix: bool,
+    /// Loopback TCP or a Unix socket: what protected mode lets through.
+    pub is_local: bool,
 }
 
-pub async fn accept_unix(
-    listener: UnixListener,
-    path: String,
-    engine: Sender<Event>,
-    shared: Arc<Shared>,
-) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((s, _)) => s,
-            Err(e) => {
-                crate::warning!("Accepting client connection: {}", e);
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
+/// A listening socket registered with the engine's poller.
+pub enum Listener {
+    Tcp { listener: mio::net::TcpListener, keepalive: u64 },
+    Unix { listener: mio::net::UnixListener, path: String },
+}
+
+impl Listener {
+    pub fn tcp(l: std::net::TcpListener, keepalive: u64) -> Listener {
+        Listener::Tcp { listener: mio::net::TcpListener::from_std(l), keepalive }
+    }
+
+    pub fn unix(l: std::os::unix::net::UnixListener, path: String) -> std::io::Result<Listener> {
+        l.set_nonblocking(true)?;
+        Ok(Listener::Unix { listener: mio::net::UnixListener::from_std(l), path })
+    }
+
+    pub fn source(&mut self) -> &mut dyn mio::event::Source {
+        match self {
+            Listener::Tcp { listener, .. } => listener,
+            Listener::Unix { listener, .. } => listener,
+        }
+    }
+
+    /// Accept one connection (`WouldBlock` when none is waiting), with Redis's socket
+    /// options: TCP_NODELAY and `tcp-keepalive`.
+    pub fn accept(&mut self) -> std::io::Result<(Stream, Peer)> {
+        match self {
+            Listener::Tcp { listener, keepalive } => {
+                let (stream, peer) = listener.accept()?;
+                let _ = stream.set_nodelay(true);
+                if *keepalive > 0 {
+                    let ka = TcpKeepalive::new().with_time(Duration::from_secs(*keepalive));
+                    let _ = SockRef::from(&stream).set_tcp_keepalive(&ka);
+                }
+                let local = stream.local_addr().map(|a| format_addr(&a)).unwrap_or_default();
+                let info = Peer {
+                    addr: format_addr(&peer),
+                    laddr: local,
+                    fd: stream.as_raw_fd(),
+                    is_unix: false,
+                    is_local: is_loopback(peer.ip()),
+                };
+                Ok((Stream::Tcp(stream), info))
             }
-        };
-        let info = Peer {
-            addr: format!("{path}:0"),
-            laddr: format!("{path}:0"),
-            fd: stream.as_raw_fd(),
-            is_unix: true,
-            is_local: true,
-        };
-        tokio::spawn(conn::run(stream, info, engine.clone(), shared.clone()));
+            Listener::Unix { listener, path } => {
+                let (stream, _) = listener.accept()?;
+                let info = Peer {
+                    addr: format!("{path}:0"),
+                    laddr: format!("{path}:0"),
+                    fd: stream.as_raw_fd(),
+                    is_unix: true,
+                    is_local: true,
+                };
+                Ok((Stream::Unix(stream), info))
+            }
+        }
     }
 }

@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use crossbeam_channel::Sender;
 use rhea_resp::{Limits, Request, parse_request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -17,6 +16,7 @@ use tokio::sync::mpsc::unbounded_channel;
 
 use crate::engine::Event;
 use crate::engine::client::{Out, OutTx};
+use crate::engine::inbox::EngineTx;
 use crate::repl::handshake::{Handshake, HandshakeConfig, Outcome, ReplState, Step};
 use crate::repl::ids::Replid;
 use crate::repl::psync::CachedMaster;
@@ -118,8 +118,8 @@ impl Link {
     }
 }
 
-pub async fn run(p: LinkParams, generation: u64, engine: Sender<Event>, cancel: Arc<AtomicBool>) {
-    let send = |event: LinkEvent| engine.send(Event::MasterLink { generation, event }).is_ok();
+pub async fn run(p: LinkParams, generation: u64, engine: EngineTx, cancel: Arc<AtomicBool>) {
+    let send = |event: LinkEvent| engine.send(Event::MasterLink { generation, event });
     let cancelled = async {
         while !cancel.load(Ordering::Relaxed) {
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -14,7 +14,8 @@ use bytes::Bytes;
 use rhea_resp::Reply;
 
 use super::{ReplicaInfo, ReplicaState, SyncJob, Waiter};
-use crate::engine::client::{Client, ClientId, Out};
+use crate::engine::client::{Client, ClientId};
+use crate::engine::inbox::EngineTx;
 use crate::engine::{Event, Server, unix_ms};
 use crate::repl::psync::{self, PsyncDecision};
 use crate::{notice, warning};
@@ -250,19 +251,11 @@ impl Server {
         }
     }
 
-    /// Serialise the snapshot on a thread straight into the replicas' connections, in
-    /// chunks: the transfer overlaps the serialisation (as Redis's child writes to the
-    /// sockets), and no copy of the whole RDB is ever held.
+    /// Serialise the snapshot on a thread and stream it to the replicas in chunks: the
+    /// transfer overlaps the serialisation (as Redis's child writes to the sockets), and
+    /// no copy of the whole RDB is ever held.
     fn spawn_diskless_job(&mut self, job: u64) {
         let Some(tx) = self.self_tx.clone() else { return };
-        // What is already buffered for them (+FULLRESYNC) must precede the payload.
-        let mut sinks = Vec::new();
-        for id in self.replicas_of_job(job) {
-            if let Some(c) = self.clients.get_mut(&id) {
-                c.flush();
-                sinks.push(c.tx.clone());
-            }
-        }
         let mark = crate::engine::random_hex(&mut self.rng, 40);
         rhea_keyspace::cow::reset();
         let snapshot = self.dbs.clone();
@@ -276,7 +269,7 @@ impl Server {
         notice!("Background RDB transfer started by pid {}", std::process::id());
         let spawned = std::thread::Builder::new().name("rhea-replsync".into()).spawn(move || {
             rhea_sys::lower_thread_priority(10);
-            let out = ChunkSender::new(sinks, format!("$EOF:{mark}\r\n").into_bytes());
+            let out = ChunkSender::new(tx.clone(), job, format!("$EOF:{mark}\r\n").into_bytes());
             let result = rhea_rdb::write_dbs(out, &snapshot, &opts)
                 .map(|mut out| {
                     out.buf.extend_from_slice(mark.as_bytes());
@@ -288,6 +281,16 @@ impl Server {
         });
         if let Err(e) = spawned {
             self.sync_job_failed(job, &e.to_string());
+        }
+    }
+
+    /// A piece of a diskless payload: append it to the job's replicas' output.
+    pub fn sync_chunk(&mut self, job: u64, data: &[u8]) {
+        for id in self.replicas_of_job(job) {
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.outbuf.extend_from_slice(data);
+                self.to_flush.push(id);
+            }
         }
     }
 
@@ -371,8 +374,8 @@ impl Server {
     pub fn close_client(&mut self, id: ClientId) {
         if let Some(mut c) = self.clients.remove(&id) {
             c.flush();
-            let _ = c.tx.send(Out::Close);
             self.forget_client(&mut c);
+            c.close();
         }
     }
 
@@ -420,12 +423,8 @@ impl Server {
             let Some(c) = self.clients.get_mut(&id) else { continue };
             let Some(info) = c.replica.as_ref() else { continue };
             match info.state {
-                Some(ReplicaState::WaitBgsaveStart) => {
-                    let _ = c.tx.send(Out::Data(b"\n".to_vec()));
-                }
-                Some(ReplicaState::WaitBgsaveEnd) if disk_job => {
-                    let _ = c.tx.send(Out::Data(b"\n".to_vec()));
-                }
+                Some(ReplicaState::WaitBgsaveStart) => c.send_now(b"\n"),
+                Some(ReplicaState::WaitBgsaveEnd) if disk_job => c.send_now(b"\n"),
                 Some(ReplicaState::Online) if now - info.ack_time > timeout => {
                     timed_out.push(id);
                 }
@@ -496,25 +495,24 @@ impl Server {
 /// Size of the pieces a diskless transfer hands to the connections.
 const CHUNK: usize = 256 * 1024;
 
-/// `Write` into the replicas' output channels, [`CHUNK`] bytes at a time.
+/// `Write` that hands the payload to the engine in [`CHUNK`]-byte pieces, which it
+/// appends to the job's replicas' output: the transfer overlaps the serialisation.
 struct ChunkSender {
-    sinks: Vec<crate::engine::client::OutTx>,
+    engine: EngineTx,
+    job: u64,
     buf: Vec<u8>,
 }
 
 impl ChunkSender {
-    fn new(sinks: Vec<crate::engine::client::OutTx>, preamble: Vec<u8>) -> Self {
+    fn new(engine: EngineTx, job: u64, preamble: Vec<u8>) -> Self {
         let mut buf = Vec::with_capacity(CHUNK + preamble.len());
         buf.extend_from_slice(&preamble);
-        ChunkSender { sinks, buf }
+        ChunkSender { engine, job, buf }
     }
 
     fn send_chunk(&mut self) {
-        let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
-        // A replica that went away just stops receiving; the others go on.
-        for s in &self.sinks {
-            let _ = s.send(Out::Data(chunk.clone()));
-        }
+        let data = std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK));
+        let _ = self.engine.send(Event::SyncChunk { job: self.job, data });
     }
 }
 

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use rhea_resp::Reply;
 
 use super::MasterLink;
-use crate::engine::client::{Client, ClientId, ConnInfo, Out, ReplyMode};
+use crate::engine::client::{Client, ClientId, Conn, ConnInfo, Out, ReplyMode};
 use crate::engine::{Server, unix_ms};
 use crate::net::master_link::{LinkEvent, LinkParams};
 use crate::repl::feed::encode_multibulk;
@@ -355,7 +355,7 @@ impl Server {
             fd: -1,
             is_unix: false,
             is_local: false,
-            tx,
+            conn: Conn::Channel(tx),
             authenticated: Arc::new(AtomicBool::new(true)),
         };
         let mut c = Client::new(info, true);
