@@ -6,7 +6,7 @@
 //!  conn task ──Event::Connected────────▶ │ engine thread│ ──Out::Close─▶
 //!  signals   ──Event::Signal───────────▶ │  Server      │
 //!                                        └──────────────┘
-//!                 cron every 1000/hz ms: active expiry, timeouts, pause end
+//!                 cron every 1000/hz ms: active expiry, rehashing, timeouts, pause end
 //!                 between events, while a cycle is unfinished: eviction (evict.rs)
 //! ```
 //!
@@ -23,6 +23,7 @@ pub mod lru;
 pub mod memory;
 pub mod persist;
 pub mod pubsub;
+pub mod rehash;
 pub mod replication;
 pub mod settings;
 pub mod stats;
@@ -172,6 +173,8 @@ pub struct Server {
     pub dirty_ops: u64,
     /// The I/O runtime, for outgoing connections (the master link).
     pub runtime: Option<tokio::runtime::Handle>,
+    /// Where the cron's table shrinking and active rehashing resume.
+    pub rehash: rehash::RehashCron,
 }
 
 pub fn unix_ms() -> i64 {
@@ -223,6 +226,7 @@ impl Server {
             repl,
             dirty_ops: 0,
             runtime: None,
+            rehash: Default::default(),
         }
     }
 
@@ -711,7 +715,8 @@ impl Server {
 
     // ===== cron =====
 
-    /// `serverCron`: active expiry, idle-client timeouts, pause end, ops sampling.
+    /// `serverCron`: active expiry, table resizing and rehashing, idle-client timeouts,
+    /// pause end, ops sampling.
     fn cron(&mut self) {
         let now_ms = unix_ms();
         self.cmd_time_ms = now_ms;
@@ -723,6 +728,7 @@ impl Server {
         if !self.is_replica && crate::cmd::debug::active_expire_enabled() {
             self.active_expire(now_ms);
         }
+        self.rehash_cron();
         self.timeout_idle_clients();
         self.memory.update_peak();
         self.check_save_points();
