@@ -160,7 +160,7 @@ impl Server {
         // Shares every Dict segment and value: O(buckets / 256), copied on first write.
         // Tables avoid resizing until the thread drops the snapshot with its hold.
         rhea_keyspace::cow::reset();
-        let hold = super::rehash::SnapshotHold::new();
+        let hold = super::rehash::SnapshotHold::acquire();
         let snapshot: Vec<Db> = self.dbs.clone();
         let cfg = self.loaded.config.clone();
         let repl = self.rdb_repl_aux();

@@ -39,7 +39,7 @@ static SNAPSHOTS: Mutex<usize> = Mutex::new(0);
 pub struct SnapshotHold(());
 
 impl SnapshotHold {
-    pub fn new() -> SnapshotHold {
+    pub fn acquire() -> SnapshotHold {
         let mut n = SNAPSHOTS.lock().unwrap_or_else(|p| p.into_inner());
         *n += 1;
         set_resize_allowed(false);
@@ -160,16 +160,16 @@ mod tests {
         for _ in 0..1000 {
             cron.tick(&mut dbs, true);
         }
-        for table in [&dbs[17].dict.bucket_count(), &dbs[17].expires.bucket_count()] {
-            assert!(*table <= 64, "{table} buckets for 50 keys");
+        for buckets in [dbs[17].dict.bucket_count(), dbs[17].expires.bucket_count()] {
+            assert!(buckets <= 64, "{buckets} buckets for 50 keys");
         }
         assert!(!dbs[17].dict.is_rehashing() && !dbs[17].expires.is_rehashing());
     }
 
     #[test]
     fn snapshot_holds_nest() {
-        let a = SnapshotHold::new();
-        let b = SnapshotHold::new();
+        let a = SnapshotHold::acquire();
+        let b = SnapshotHold::acquire();
         assert!(SnapshotHold::any() && !rhea_keyspace::dict::resize_allowed());
         drop(a);
         assert!(!rhea_keyspace::dict::resize_allowed(), "b still holds a snapshot");
