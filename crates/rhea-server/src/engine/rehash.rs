@@ -3,8 +3,9 @@
 //! 1 ms moving buckets of one table being resized (`incrementallyRehash`), so a resize
 //! finishes even when the keys it holds are seldom written.
 //!
-//! Neither runs while a background save holds a snapshot (Redis skips both while a fork
-//! child exists): moving entries then copies segments the snapshot shares. Rehashes
+//! Neither runs while a snapshot of the keyspace exists (a BGSAVE, a diskless full sync;
+//! Redis skips both while a fork child exists): moving entries then copies segments the
+//! snapshot shares. Rehashes
 //! still advance a bucket per write meanwhile, and [`SnapshotHold`] makes every `Dict`
 //! avoid new resizes (`updateDictResizePolicy`).
 
@@ -33,9 +34,10 @@ pub struct RehashCron {
 /// still hold its snapshot when the next one starts.
 static SNAPSHOTS: Mutex<usize> = Mutex::new(0);
 
-/// Held for as long as a snapshot of the keyspace exists: every `Dict` avoids resizing
-/// meanwhile. Created on the engine thread as the snapshot is taken and moved with it to
-/// the thread that serialises it, which drops both together.
+/// Held for as long as a snapshot of the keyspace exists (BGSAVE, a diskless full sync):
+/// every `Dict` avoids resizing meanwhile. Created on the engine thread as the snapshot
+/// is taken and moved with it to the thread that serialises it, which drops both
+/// together.
 pub struct SnapshotHold(());
 
 impl SnapshotHold {
