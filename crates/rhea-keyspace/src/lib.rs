@@ -9,7 +9,10 @@
 //! locked. Time comes in through [`Access`], so behaviour is deterministic under test.
 //!
 //! ## Caveats
-//! * [`Dict`] resizes in one step instead of incrementally.
+//! * [`Dict`] rehashes incrementally as Redis does, but only `&mut` operations and the
+//!   server's cron ([`Dict::rehash_for`]) move buckets: reads through `&self` (`get`,
+//!   `sample`, `random`) do not, where Redis's lookups do. The resize policy is
+//!   process-wide ([`dict::set_resize_allowed`], Redis's `dict_can_resize`).
 //! * Snapshots (`Db::clone`) share `Dict` segments and values (`Arc`) and copy them on
 //!   first write; see [`dict`] and [`cow`]. A write to a large aggregate during a save
 //!   copies the whole aggregate once, where a forked Redis would copy only the pages

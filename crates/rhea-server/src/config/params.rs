@@ -365,7 +365,7 @@ pub(crate) static PARAMS: &[Param] = &[
     row("protected-mode", None, MUTABLE, Supported, boolean(true, field!(protected_mode))),
     row("rdbcompression", None, MUTABLE, Supported, boolean(true, field!(rdbcompression))),
     row("rdb-del-sync-files", None, MUTABLE, Supported, boolean(false, field!(rdb_del_sync_files))),
-    row("activerehashing", None, MUTABLE, Inert, boolean(true, Slot::Extra)),
+    row("activerehashing", None, MUTABLE, Supported, boolean(true, field!(activerehashing))),
     row("stop-writes-on-bgsave-error", None, MUTABLE, Supported, boolean(true, field!(stop_writes_on_bgsave_error))),
     row("set-proc-title", None, IMMUTABLE, Inert, boolean(true, Slot::Extra)),
     row("dynamic-hz", None, MUTABLE, Inert, boolean(true, Slot::Extra)),

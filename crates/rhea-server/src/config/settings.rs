@@ -308,6 +308,9 @@ pub struct Config {
     pub lfu_decay_time: u32,
     /// `active-expire-effort` (1..=10).
     pub active_expire_effort: u32,
+    /// `activerehashing`: the cron spends up to 1 ms per tick moving buckets of a
+    /// keyspace table being resized.
+    pub activerehashing: bool,
     /// `lazyfree-lazy-eviction` (inert: we always free synchronously).
     pub lazyfree_lazy_eviction: bool,
     /// `lazyfree-lazy-expire` (inert).
@@ -424,6 +427,7 @@ impl Default for Config {
             lfu_log_factor: 10,
             lfu_decay_time: 1,
             active_expire_effort: 1,
+            activerehashing: true,
             lazyfree_lazy_eviction: false,
             lazyfree_lazy_expire: false,
             lazyfree_lazy_server_del: false,

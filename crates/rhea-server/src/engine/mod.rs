@@ -6,7 +6,7 @@
 //!  listeners      ──accept─────────────▶ │ engine thread│
 //!  other threads  ──inbox (Event)──────▶ │  Server      │ ──Out──▶ master link task
 //!                                        └──────────────┘
-//!                 cron every 1000/hz ms: active expiry, timeouts, pause end
+//!                 cron every 1000/hz ms: active expiry, rehashing, timeouts, pause end
 //!                 every loop turn, while a cycle is unfinished: eviction (evict.rs)
 //! ```
 //!
@@ -25,6 +25,7 @@ pub mod lru;
 pub mod memory;
 pub mod persist;
 pub mod pubsub;
+pub mod rehash;
 pub mod replication;
 pub mod settings;
 pub mod stats;
@@ -163,6 +164,8 @@ pub struct Server {
     pub dirty_ops: u64,
     /// The I/O runtime, for outgoing connections (the master link).
     pub runtime: Option<tokio::runtime::Handle>,
+    /// Where the cron's table shrinking and active rehashing resume.
+    pub rehash: rehash::RehashCron,
 }
 
 pub fn unix_ms() -> i64 {
@@ -216,6 +219,7 @@ impl Server {
             repl,
             dirty_ops: 0,
             runtime: None,
+            rehash: Default::default(),
         }
     }
 
@@ -661,7 +665,8 @@ impl Server {
 
     // ===== cron =====
 
-    /// `serverCron`: active expiry, idle-client timeouts, pause end, ops sampling.
+    /// `serverCron`: active expiry, table resizing and rehashing, idle-client timeouts,
+    /// pause end, ops sampling.
     fn cron(&mut self) {
         let now_ms = unix_ms();
         self.cmd_time_ms = now_ms;
@@ -673,6 +678,7 @@ impl Server {
         if !self.is_replica && crate::cmd::debug::active_expire_enabled() {
             self.active_expire(now_ms);
         }
+        self.rehash_cron();
         self.timeout_idle_clients();
         self.memory.update_peak();
         self.check_save_points();

@@ -12,7 +12,9 @@
 //! dictionaries' 256-bucket segments, and values are `Arc`s too, so taking the snapshot
 //! costs a few microseconds per thousand keys; the engine copies a segment or a value on
 //! its first write while the snapshot holds it (the fork's copy-on-write, at a coarser
-//! grain). Those bytes are reported as `current_cow_size` / `rdb_last_cow_size`.
+//! grain). Those bytes are reported as `current_cow_size` / `rdb_last_cow_size`. While
+//! the snapshot exists, tables avoid resizing and the cron does not rehash, as Redis
+//! does while a fork child exists (see [`super::rehash`]).
 //!
 //! Caveat: a write to a large aggregate during a save copies the whole aggregate once.
 
@@ -156,7 +158,9 @@ impl Server {
             return Err("background saving is not available".into());
         };
         // Shares every Dict segment and value: O(buckets / 256), copied on first write.
+        // Tables avoid resizing until the thread drops the snapshot with its hold.
         rhea_keyspace::cow::reset();
+        let hold = super::rehash::SnapshotHold::acquire();
         let snapshot: Vec<Db> = self.dbs.clone();
         let cfg = self.loaded.config.clone();
         let repl = self.rdb_repl_aux();
@@ -169,6 +173,7 @@ impl Server {
             let tmp = format!("temp-bg-{}.rdb", std::process::id());
             let result = write_rdb(&cfg, &snapshot, &tmp, Some(&cancel), repl);
             drop(snapshot);
+            drop(hold);
             let _ = tx.send(super::Event::BgsaveDone(result));
         });
         if let Err(e) = spawned {

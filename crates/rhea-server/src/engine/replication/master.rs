@@ -258,6 +258,8 @@ impl Server {
         let Some(tx) = self.self_tx.clone() else { return };
         let mark = crate::engine::random_hex(&mut self.rng, 40);
         rhea_keyspace::cow::reset();
+        // Tables avoid resizing until the thread drops the snapshot with its hold.
+        let hold = crate::engine::rehash::SnapshotHold::acquire();
         let snapshot = self.dbs.clone();
         let opts = rhea_rdb::WriteOptions {
             compression: self.loaded.config.rdbcompression,
@@ -277,6 +279,7 @@ impl Server {
                 })
                 .map_err(|e| format!("RDB serialisation failed: {e}"));
             drop(snapshot);
+            drop(hold);
             let _ = tx.send(Event::SyncRdb { job, result });
         });
         if let Err(e) = spawned {

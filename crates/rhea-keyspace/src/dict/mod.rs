@@ -1,0 +1,352 @@
+//! `Dict`: a chained hash table with power-of-two buckets, shaped like Redis's `dict.c`
+//! so that SCAN keeps Redis's guarantee and resizing never pauses the server.
+//!
+//! Why not `HashMap`: SCAN must return every element present for the whole iteration at
+//! least once, across any number of resizes, with a cursor that is just a number. Redis
+//! achieves that by iterating bucket indexes in *reverse-binary* order: when the table
+//! doubles, bucket `i` splits into `i` and `i + size`, which the reversed increment visits
+//! next to each other; when it halves they merge. An open-addressing map offers no such
+//! property, and an insertion-ordered map with swap-remove would let an unvisited element
+//! jump behind the cursor.
+//!
+//! ```text
+//! buckets: [0] -> (k,v) -> (k,v)
+//!          [1] -> ∅
+//!          [2] -> (k,v)
+//!          [3] -> ∅          mask = len - 1, bucket = hash & mask
+//! ```
+//!
+//! ## Incremental rehashing
+//! A resize allocates a second table and moves entries into it a bucket at a time: one
+//! bucket per lookup, insert or delete made through `&mut self`, and batches from the
+//! server's cron ([`Dict::rehash_for`]). Meanwhile lookups search both tables, inserts go
+//! to the new one, and [`Dict::scan`] walks the smaller table's bucket together with
+//! every bucket of the larger table that expands from it. See [`rehash`] for the policy
+//! (including the process-wide switch that avoids resizing during a background save)
+//! and [`scan`] for SCAN and sampling across two tables.
+//!
+//! ## Copy-on-write segments (what replaces `fork()` for BGSAVE)
+//! Each table's bucket array is cut into segments of [`SEGMENT_BUCKETS`] buckets, each
+//! behind an `Arc`. Cloning a `Dict` clones the segment pointers only (one reference
+//! count per 256 buckets), so a point-in-time snapshot of a million keys costs
+//! microseconds, even in the middle of a rehash. The first write to a segment that a
+//! snapshot still shares copies that segment (its chains, not the values behind them when
+//! those are `Arc`s too) — the page-granular copy-on-write of a forked Redis child, at
+//! 256-bucket granularity. Moving a bucket during a rehash is such a write. Bytes copied
+//! that way are added to [`crate::cow`] so the engine can report them and keep them out
+//! of maxmemory.
+//!
+//! Caveats: lookups through `&self` ([`Dict::get`], [`Dict::sample`], [`Dict::random`])
+//! do not advance a rehash, where Redis's `dictFind`, `dictGetSomeKeys` and
+//! `dictGetRandomKey` do; only `&mut` operations and the cron move buckets. Tables
+//! shrink when a delete leaves them under 10% full (Redis shrinks the keyspace from its
+//! cron only, and sets, hashes and sorted sets after deletes as here).
+
+use std::borrow::Borrow;
+use std::hash::Hash;
+
+pub mod rehash;
+pub mod scan;
+mod table;
+#[cfg(test)]
+mod tests;
+
+pub use rehash::{FORCE_RESIZE_RATIO, resize_allowed, set_resize_allowed};
+pub use table::SEGMENT_BUCKETS;
+use table::{Link, Node, Table};
+
+pub struct Dict<K, V> {
+    /// `ht[0]` holds everything except during a rehash, when entries move to `ht[1]`.
+    ht: [Table<K, V>; 2],
+    /// The next bucket of `ht[0]` to move, while rehashing (Redis's `rehashidx`).
+    rehash_idx: Option<usize>,
+    hasher: ahash::RandomState,
+}
+
+impl<K, V> Default for Dict<K, V> {
+    fn default() -> Self {
+        Dict { ht: Default::default(), rehash_idx: None, hasher: ahash::RandomState::new() }
+    }
+}
+
+impl<K: Hash + Eq, V> Dict<K, V> {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ht[0].used + self.ht[1].used
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Bytes of the table's own structure: the bucket arrays and one node per entry,
+    /// with key and value as stored inline (not what they point to). INFO's
+    /// `used_memory_overhead` counts this, as Redis counts its dict entries and slots.
+    pub fn table_bytes(&self) -> usize {
+        self.ht[0].bucket_bytes() + self.ht[1].bucket_bytes() + self.len() * size_of::<Node<K, V>>()
+    }
+
+    /// Buckets of both tables (Redis's `dictSlots`).
+    pub fn bucket_count(&self) -> usize {
+        self.ht[0].size + self.ht[1].size
+    }
+
+    /// The hash of `key`, the same for both tables.
+    fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The node holding `key` and the table it is in: `ht[0]`, then `ht[1]` while
+    /// rehashing (`dictFind`'s walk). Copies nothing.
+    fn find_node<Q>(&self, h: u64, key: &Q) -> Option<(usize, &Node<K, V>)>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let tables = if self.is_rehashing() { 2 } else { 1 };
+        (0..tables).find_map(|t| {
+            let table = &self.ht[t];
+            if table.size == 0 {
+                return None;
+            }
+            table.find(h as usize & table.mask(), key).map(|n| (t, n))
+        })
+    }
+
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get_key_value(key).map(|(_, v)| v)
+    }
+
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.find_node(self.hash(key), key).map(|(_, n)| (&n.key, &n.val))
+    }
+
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.get(key).is_some()
+    }
+
+    /// Every entry: `ht[0]` in bucket order, then `ht[1]`.
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter { tables: [&self.ht[0], &self.ht[1]], table: 0, idx: 0, cur: None }
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.iter().map(|(k, _)| k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.iter().map(|(_, v)| v)
+    }
+}
+
+/// Mutation needs `Clone` entries: a segment shared with a snapshot is copied first.
+/// Every lookup, insert and delete here first moves one bucket of a rehash in progress.
+impl<K: Hash + Eq + Clone, V: Clone> Dict<K, V> {
+    /// The node holding `key`, its segment made private. A miss copies nothing: the
+    /// table holding the key is found first, read-only.
+    fn find_mut<Q>(&mut self, h: u64, key: &Q) -> Option<&mut Node<K, V>>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let (t, _) = self.find_node(h, key)?;
+        let table = &mut self.ht[t];
+        let mut link = table.bucket_mut(h as usize & table.mask());
+        while let Some(node) = link {
+            if node.key.borrow() == key {
+                return Some(node);
+            }
+            link = &mut node.next;
+        }
+        unreachable!("find_node saw the key in this bucket")
+    }
+
+    /// Insert a key known to be absent, into `ht[1]` while rehashing (`dictAddRaw`).
+    fn push_new(&mut self, h: u64, key: K, val: V) -> &mut V {
+        let table = &mut self.ht[usize::from(self.rehash_idx.is_some())];
+        let idx = h as usize & table.mask();
+        &mut table.push(idx, Box::new(Node { key, val, next: None })).val
+    }
+
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.rehash_step();
+        let h = self.hash(key);
+        self.find_mut(h, key).map(|n| &mut n.val)
+    }
+
+    /// Insert or replace. Returns the previous value; an existing key object is kept.
+    pub fn insert(&mut self, key: K, val: V) -> Option<V> {
+        self.rehash_step();
+        self.expand_if_needed();
+        let h = self.hash(&key);
+        if let Some(node) = self.find_mut(h, &key) {
+            return Some(std::mem::replace(&mut node.val, val));
+        }
+        self.push_new(h, key, val);
+        None
+    }
+
+    /// Insert `key` unless present (one walk of its buckets); gives `val` back if present.
+    /// The RDB loader's path: it must reject duplicates and not pay for two lookups.
+    pub fn try_insert(&mut self, key: K, val: V) -> Result<(), V> {
+        self.rehash_step();
+        self.expand_if_needed();
+        let h = self.hash(&key);
+        if self.find_node(h, &key).is_some() {
+            return Err(val);
+        }
+        self.push_new(h, key, val);
+        Ok(())
+    }
+
+    /// Get the value for `key`, inserting `make()` first if absent.
+    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+        self.rehash_step();
+        self.expand_if_needed();
+        let h = self.hash(&key);
+        if self.find_node(h, &key).is_some() {
+            return &mut self.find_mut(h, &key).expect("just found").val;
+        }
+        self.push_new(h, key, make())
+    }
+
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.is_empty() {
+            return None;
+        }
+        self.rehash_step();
+        let h = self.hash(key);
+        let (t, _) = self.find_node(h, key)?;
+        let table = &mut self.ht[t];
+        let mut link = table.bucket_mut(h as usize & table.mask());
+        let node = loop {
+            if link.as_ref().is_some_and(|n| n.key.borrow() == key) {
+                let mut node = link.take().expect("checked above");
+                *link = node.next.take();
+                break node;
+            }
+            match link {
+                None => unreachable!("find_node saw the key in this bucket"),
+                Some(node) => link = &mut node.next,
+            }
+        };
+        table.used -= 1;
+        self.shrink_if_sparse();
+        Some((node.key, node.val))
+    }
+
+    pub fn clear(&mut self) {
+        self.ht = Default::default();
+        self.rehash_idx = None;
+    }
+
+    /// Visit every value mutably.
+    pub fn for_each_mut(&mut self, mut f: impl FnMut(&K, &mut V)) {
+        for table in &mut self.ht {
+            table.for_each_bucket_mut(|link| {
+                let mut cur = link.as_deref_mut();
+                while let Some(node) = cur {
+                    f(&node.key, &mut node.val);
+                    cur = node.next.as_deref_mut();
+                }
+            });
+        }
+    }
+
+    /// Remove the entries for which `keep` is false.
+    pub fn retain(&mut self, mut keep: impl FnMut(&K, &mut V) -> bool) {
+        let mut doomed = Vec::new();
+        for table in &mut self.ht {
+            let mut removed = 0;
+            table.for_each_bucket_mut(|link| {
+                let mut kept: Link<K, V> = None;
+                let mut cur = link.take();
+                while let Some(mut node) = cur {
+                    cur = node.next.take();
+                    if keep(&node.key, &mut node.val) {
+                        node.next = kept;
+                        kept = Some(node);
+                    } else {
+                        doomed.push(node);
+                        removed += 1;
+                    }
+                }
+                *link = kept;
+            });
+            table.used -= removed;
+        }
+        drop(doomed);
+        self.shrink_if_sparse();
+    }
+}
+
+pub struct Iter<'a, K, V> {
+    tables: [&'a Table<K, V>; 2],
+    /// Table and bucket index to visit next.
+    table: usize,
+    idx: usize,
+    cur: Option<&'a Node<K, V>>,
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(node) = self.cur {
+                self.cur = node.next.as_deref();
+                return Some((&node.key, &node.val));
+            }
+            let table = self.tables.get(self.table)?;
+            if self.idx == table.size {
+                self.table += 1;
+                self.idx = 0;
+                continue;
+            }
+            self.cur = table.bucket(self.idx).as_deref();
+            self.idx += 1;
+        }
+    }
+}
+
+/// A point-in-time copy that shares every segment of both tables: O(buckets / 256).
+impl<K, V> Clone for Dict<K, V> {
+    fn clone(&self) -> Self {
+        Dict { ht: self.ht.clone(), rehash_idx: self.rehash_idx, hasher: self.hasher.clone() }
+    }
+}
+
+impl<K: std::fmt::Debug + Hash + Eq, V: std::fmt::Debug> std::fmt::Debug for Dict<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
