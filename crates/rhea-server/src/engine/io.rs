@@ -104,6 +104,23 @@ impl Server {
         }
     }
 
+    /// Register an outgoing connection handed over by a task (the master link).
+    pub fn register_stream(
+        &mut self,
+        id: ClientId,
+        stream: std::net::TcpStream,
+    ) -> std::io::Result<SocketConn> {
+        stream.set_nonblocking(true)?;
+        let mut stream = Stream::Tcp(mio::net::TcpStream::from_std(stream));
+        let io = self.io.as_mut().ok_or(std::io::ErrorKind::NotConnected)?;
+        io.poll.registry().register(
+            stream.source(),
+            Token(id as usize),
+            Interest::READABLE | Interest::WRITABLE,
+        )?;
+        Ok(SocketConn::new(stream))
+    }
+
     fn on_accept(&mut self, io: &mut Io, mut stream: Stream, peer: Peer) {
         use std::io::Write;
         if self.clients.len() >= self.settings.maxclients {
@@ -145,7 +162,7 @@ impl Server {
     /// run them. While the client is not authenticated, commands are parsed and run one
     /// at a time, so a pipelined AUTH lifts the request-size limits before the next
     /// command is decoded (Redis decodes and runs commands one by one).
-    fn read_client(&mut self, id: ClientId) {
+    pub fn read_client(&mut self, id: ClientId) {
         let Some(c) = self.clients.get_mut(&id) else { return };
         let Conn::Socket(s) = &mut c.conn else { return };
         let closed = match s.read_all() {
@@ -157,17 +174,28 @@ impl Server {
         };
         let max_bulk_len = self.shared.max_bulk_len.load(Ordering::Relaxed);
         let qlimit = self.shared.query_buffer_limit.load(Ordering::Relaxed);
+        if self.clients.get(&id).is_some_and(|c| c.is_master)
+            && let Some(m) = self.repl.master.as_mut()
+        {
+            m.last_io = std::time::Instant::now();
+        }
         loop {
             let Some(c) = self.clients.get_mut(&id) else { return };
             let unauthenticated = !c.authenticated();
+            let is_master = c.is_master;
             let Conn::Socket(s) = &mut c.conn else { return };
-            let limits = Limits { max_bulk_len, unauthenticated, is_master_link: false };
+            let limits = Limits { max_bulk_len, unauthenticated, is_master_link: is_master };
             let mut stop = false;
             let mut parsed_one = false;
             while s.reading {
+                let before = s.rbuf.len();
                 match parse_request(&mut s.rbuf, &limits) {
                     Ok(Some(Request::Command(argv))) => {
                         c.pending.push_back(argv);
+                        if is_master {
+                            // Replication offsets count the stream's bytes exactly.
+                            c.pending_sizes.push_back(before - s.rbuf.len());
+                        }
                         parsed_one = true;
                         if unauthenticated {
                             break;

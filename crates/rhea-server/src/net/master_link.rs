@@ -1,26 +1,24 @@
-//! The replica's connection to its master: connect, run the handshake core
-//! ([`crate::repl::handshake`]), read the RDB payload (`$<len>` or `$EOF:<mark>`), then
-//! hand the command stream to the engine with each command's size in bytes (offsets
-//! count stream bytes exactly). One task per attempt; the engine's cron starts a new one
-//! after a failure, as `replicationCron` does.
+//! The replica's connection to its master, up to the stream: connect, run the handshake
+//! core ([`crate::repl::handshake`]), read the RDB payload (`$<len>` or `$EOF:<mark>`),
+//! then hand the socket to the engine, whose event loop reads the stream like any
+//! client's (`engine::io` counts each command's bytes for the offsets). One task per
+//! attempt; the engine's cron starts a new one after a failure, as `replicationCron`
+//! does.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
-use bytes::{Buf, Bytes, BytesMut};
-use rhea_resp::{Limits, Request, parse_request};
+use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc::unbounded_channel;
 
 use crate::engine::Event;
-use crate::engine::client::{Out, OutTx};
 use crate::engine::inbox::EngineTx;
+use crate::notice;
 use crate::repl::handshake::{Handshake, HandshakeConfig, Outcome, ReplState, Step};
 use crate::repl::ids::Replid;
 use crate::repl::psync::CachedMaster;
-use crate::{notice, warning};
 
 /// Transfer progress the engine shows in INFO (`master_sync_*`), updated by the link.
 #[derive(Debug, Default)]
@@ -56,6 +54,17 @@ pub struct LinkParams {
     pub progress: Arc<TransferProgress>,
 }
 
+/// The connection, handed to the engine once the stream starts: from then on the
+/// engine's event loop reads the master's commands like any client's.
+#[derive(Debug)]
+pub struct Handover {
+    pub stream: std::net::TcpStream,
+    /// Stream bytes already read after the payload.
+    pub leftover: BytesMut,
+    pub addr: String,
+    pub laddr: String,
+}
+
 /// Progress of one link attempt, reported to the engine.
 #[derive(Debug)]
 pub enum LinkEvent {
@@ -69,18 +78,12 @@ pub enum LinkEvent {
         rdb: Vec<u8>,
         /// The payload came in the EOF-marked form: ACK right after loading it.
         eof: bool,
-        tx: OutTx,
-        addr: String,
-        laddr: String,
+        link: Handover,
     },
     Continue {
         new_replid: Option<Replid>,
-        tx: OutTx,
-        addr: String,
-        laddr: String,
+        link: Handover,
     },
-    /// Commands from the stream with their sizes in bytes.
-    Stream(Vec<(Vec<Bytes>, usize)>),
     /// The link is gone; the text is what Redis logs.
     Down(String),
 }
@@ -127,14 +130,16 @@ pub async fn run(p: LinkParams, generation: u64, engine: EngineTx, cancel: Arc<A
     };
     let reason = tokio::select! {
         r = session(&p, &send) => match r {
-            Ok(reason) | Err(reason) => reason,
+            // Handed over to the engine, which now owns the link.
+            Ok(()) => return,
+            Err(reason) => reason,
         },
         _ = cancelled => return,
     };
     send(LinkEvent::Down(reason));
 }
 
-async fn session(p: &LinkParams, send: &impl Fn(LinkEvent) -> bool) -> Result<String, String> {
+async fn session(p: &LinkParams, send: &impl Fn(LinkEvent) -> bool) -> Result<(), String> {
     notice!("MASTER <-> REPLICA sync started");
     let connect = TcpStream::connect((p.host.as_str(), p.port));
     let stream = match tokio::time::timeout(p.timeout, connect).await {
@@ -177,7 +182,6 @@ async fn session(p: &LinkParams, send: &impl Fn(LinkEvent) -> bool) -> Result<St
             Step::Fail(msg) => return Err(msg),
         }
     };
-    let (tx, rx) = unbounded_channel::<Out>();
     match outcome {
         Outcome::FullResync { replid, offset } => {
             if let (Some(id), Some(off)) = (replid, offset) {
@@ -186,18 +190,23 @@ async fn session(p: &LinkParams, send: &impl Fn(LinkEvent) -> bool) -> Result<St
             p.progress.reset();
             send(LinkEvent::Transfer);
             let (rdb, eof) = read_payload(&mut link, &p.progress).await?;
-            if !send(LinkEvent::FullSync { replid, offset, rdb, eof, tx, addr, laddr }) {
-                return Ok("engine gone".into());
-            }
+            let link = hand_over(link, addr, laddr)?;
+            send(LinkEvent::FullSync { replid, offset, rdb, eof, link });
         }
         Outcome::Continue { new_replid } => {
             notice!("Successful partial resynchronization with master.");
-            if !send(LinkEvent::Continue { new_replid, tx, addr, laddr }) {
-                return Ok("engine gone".into());
-            }
+            let link = hand_over(link, addr, laddr)?;
+            send(LinkEvent::Continue { new_replid, link });
         }
     }
-    stream_loop(link, rx, p, send).await
+    Ok(())
+}
+
+/// The socket leaves tokio for the engine's event loop.
+fn hand_over(link: Link, addr: String, laddr: String) -> Result<Handover, String> {
+    let stream =
+        link.stream.into_std().map_err(|e| format!("Error condition on socket for SYNC: {e}"))?;
+    Ok(Handover { stream, leftover: link.buf, addr, laddr })
 }
 
 fn log_psync_request(cached: &Option<CachedMaster>) {
@@ -283,66 +292,4 @@ async fn read_payload(
         progress.touch();
     }
     Ok((link.buf.split_to(len).to_vec(), false))
-}
-
-/// Stream commands to the engine and the engine's writes (ACKs) to the master.
-async fn stream_loop(
-    mut link: Link,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Out>,
-    p: &LinkParams,
-    send: &impl Fn(LinkEvent) -> bool,
-) -> Result<String, String> {
-    let limits =
-        Limits { max_bulk_len: p.max_bulk_len, unauthenticated: false, is_master_link: true };
-    // Bytes already buffered after the payload belong to the stream.
-    if !forward(&mut link.buf, &limits, send)? {
-        return Ok("engine gone".into());
-    }
-    loop {
-        tokio::select! {
-            msg = rx.recv() => match msg {
-                Some(Out::Data(d)) => write(&mut link, &d).await?,
-                Some(Out::Close) | None => return Ok("closed by the engine".into()),
-            },
-            r = tokio::time::timeout(p.timeout, link.stream.read_buf(&mut link.buf)) => match r {
-                Err(_) => return Err("MASTER timeout: no data nor PING received...".into()),
-                Ok(Ok(0)) => return Err("Connection with master lost.".into()),
-                Ok(Err(e)) => return Err(format!("Connection with master lost: {e}")),
-                Ok(Ok(_)) => {
-                    if !forward(&mut link.buf, &limits, send)? {
-                        return Ok("engine gone".into());
-                    }
-                }
-            },
-        }
-    }
-}
-
-/// Parse complete commands out of `buf` and send them with their sizes.
-fn forward(
-    buf: &mut BytesMut,
-    limits: &Limits,
-    send: &impl Fn(LinkEvent) -> bool,
-) -> Result<bool, String> {
-    let mut cmds = Vec::new();
-    loop {
-        let before = buf.len();
-        match parse_request(buf, limits) {
-            Ok(Some(Request::Command(argv))) => cmds.push((argv, before - buf.len())),
-            Ok(Some(Request::Empty { .. })) => {
-                // A bare newline still counts as stream bytes if it came after the payload;
-                // Redis masters never send one there.
-                continue;
-            }
-            Ok(None) => break,
-            Err(e) => {
-                warning!("Protocol error from MASTER: {}", e.0);
-                return Err(format!("Protocol error from master: {}", e.0));
-            }
-        }
-    }
-    if cmds.is_empty() {
-        return Ok(true);
-    }
-    Ok(send(LinkEvent::Stream(cmds)))
 }

@@ -10,9 +10,9 @@ use bytes::Bytes;
 use rhea_resp::Reply;
 
 use super::MasterLink;
-use crate::engine::client::{Client, ClientId, Conn, ConnInfo, Out, ReplyMode};
+use crate::engine::client::{Client, ClientId, Conn, ConnInfo, ReplyMode};
 use crate::engine::{Server, unix_ms};
-use crate::net::master_link::{LinkEvent, LinkParams};
+use crate::net::master_link::{Handover, LinkEvent, LinkParams};
 use crate::repl::feed::encode_multibulk;
 use crate::repl::handshake::{HandshakeConfig, ReplState};
 use crate::repl::ids::ZERO_REPLID;
@@ -187,21 +187,11 @@ impl Server {
         match event {
             LinkEvent::Handshake => self.set_link_state(ReplState::ReceivePingReply),
             LinkEvent::Transfer => self.set_link_state(ReplState::Transfer),
-            LinkEvent::FullSync { replid, offset, rdb, eof, tx, addr, laddr } => {
-                self.full_sync_loaded(replid, offset, &rdb, eof, tx, addr, laddr)
+            LinkEvent::FullSync { replid, offset, rdb, eof, link } => {
+                self.full_sync_loaded(replid, offset, &rdb, eof, link)
             }
-            LinkEvent::Continue { new_replid, tx, addr, laddr } => {
-                self.partial_sync_accepted(new_replid, tx, addr, laddr)
-            }
-            LinkEvent::Stream(cmds) => {
-                let Some(id) = self.repl.master.as_ref().and_then(|m| m.client) else { return };
-                if let Some(c) = self.clients.get_mut(&id) {
-                    for (argv, size) in cmds {
-                        c.pending.push_back(argv);
-                        c.pending_sizes.push_back(size);
-                    }
-                    self.drain_client(id);
-                }
+            LinkEvent::Continue { new_replid, link } => {
+                self.partial_sync_accepted(new_replid, link)
             }
             LinkEvent::Down(reason) => self.master_link_down(&reason),
         }
@@ -247,16 +237,13 @@ impl Server {
         notice!("Caching the disconnected master state.");
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn full_sync_loaded(
         &mut self,
         replid: Option<[u8; 40]>,
         offset: Option<i64>,
         rdb: &[u8],
         eof: bool,
-        tx: crate::engine::client::OutTx,
-        addr: String,
-        laddr: String,
+        link: Handover,
     ) {
         // `replicationAttachToNewMaster`: sub-replicas must resync with the new history.
         for id in self.repl.replicas.clone() {
@@ -277,7 +264,7 @@ impl Server {
             Ok(l) => l,
             Err(e) => {
                 warning!("Failed trying to load the MASTER synchronization DB from socket: {}", e);
-                let _ = tx.send(Out::Close);
+                drop(link);
                 return self.master_link_down("MASTER <-> REPLICA sync: load failed");
             }
         };
@@ -301,20 +288,14 @@ impl Server {
         self.repl.ids.clear_replication_id2();
         self.repl.backlog.reset_to(offset);
         self.repl.feed.force_select();
-        let id = self.create_master_client(tx, addr, laddr, 0, offset);
+        let Some(id) = self.create_master_client(link, 0, offset) else { return };
         notice!("MASTER <-> REPLICA sync: Finished with success");
         if eof {
             self.send_ack_to_master(id);
         }
     }
 
-    fn partial_sync_accepted(
-        &mut self,
-        new_replid: Option<[u8; 40]>,
-        tx: crate::engine::client::OutTx,
-        addr: String,
-        laddr: String,
-    ) {
+    fn partial_sync_accepted(&mut self, new_replid: Option<[u8; 40]>, link: Handover) {
         let (db, reploff) = {
             let m = self.repl.master.as_ref().expect("link event implies a master");
             (m.cached_db, m.cached.as_ref().map_or(m.reploff, |c| c.reploff))
@@ -336,26 +317,35 @@ impl Server {
         if !self.repl.backlog.is_active() {
             self.repl.backlog.reset_to(reploff);
         }
-        self.create_master_client(tx, addr, laddr, db, reploff);
+        self.create_master_client(link, db, reploff);
     }
 
+    /// The master client: the handed-over socket, registered with the event loop.
     fn create_master_client(
         &mut self,
-        tx: crate::engine::client::OutTx,
-        addr: String,
-        laddr: String,
+        link: Handover,
         db: usize,
         reploff: i64,
-    ) -> ClientId {
+    ) -> Option<ClientId> {
         let id = self.shared.next_client_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let fd = std::os::fd::AsRawFd::as_raw_fd(&link.stream);
+        let mut socket = match self.register_stream(id, link.stream) {
+            Ok(s) => s,
+            Err(e) => {
+                warning!("Error registering the master link: {}", e);
+                self.master_link_down("MASTER <-> REPLICA sync: registration failed");
+                return None;
+            }
+        };
+        socket.rbuf = link.leftover;
         let info = ConnInfo {
             id,
-            addr,
-            laddr,
-            fd: -1,
+            addr: link.addr,
+            laddr: link.laddr,
+            fd,
             is_unix: false,
             is_local: false,
-            conn: Conn::Channel(tx),
+            conn: Conn::Socket(Box::new(socket)),
             authenticated: Arc::new(AtomicBool::new(true)),
         };
         let mut c = Client::new(info, true);
@@ -369,7 +359,10 @@ impl Server {
         m.down_since = None;
         m.reploff = reploff;
         m.cached = None;
-        id
+        m.last_io = Instant::now();
+        // Stream bytes that came with the payload are waiting in the buffer.
+        self.read_client(id);
+        Some(id)
     }
 
     /// `REPLCONF ACK <reploff>` to the master.
@@ -404,6 +397,12 @@ impl Server {
     /// The replica half of `replicationCron` (once a second).
     pub fn replica_cron(&mut self) {
         let Some(m) = self.repl.master.as_ref() else { return };
+        if let Some(id) = m.client
+            && m.last_io.elapsed() > self.loaded.config.repl_timeout
+        {
+            warning!("MASTER timeout: no data nor PING received...");
+            return self.free_client(id);
+        }
         if m.state == ReplState::Connect && self.loading.is_none() {
             notice!("Connecting to MASTER {}:{}", m.host, m.port);
             self.connect_to_master();
