@@ -9,6 +9,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use bytes::BytesMut;
 use mio::net::{TcpStream, UnixStream};
 
+thread_local! {
+    /// The read chunk, allocated (and zeroed) once per thread rather than per read.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0; 64 * 1024]);
+}
+
 /// Buffers above this are released once empty.
 const BIG_BUFFER: usize = 64 * 1024;
 
@@ -90,10 +95,13 @@ impl SocketConn {
 
     /// Read everything the socket has (edge-triggered: stopping early would stall).
     pub fn read_all(&mut self) -> ReadOutcome {
+        SCRATCH.with(|scratch| self.read_all_into(&mut scratch.borrow_mut()))
+    }
+
+    fn read_all_into(&mut self, chunk: &mut [u8]) -> ReadOutcome {
         let mut total = 0;
-        let mut chunk = [0u8; 64 * 1024];
         loop {
-            match self.stream.read(&mut chunk) {
+            match self.stream.read(chunk) {
                 Ok(0) => return ReadOutcome::Closed,
                 Ok(n) => {
                     if self.reading {
