@@ -10,11 +10,15 @@
    acked offset, and the `lag=` seconds of INFO replication) every 100 ms; prints
    requests/s, the ratio, and the worst lag seen.
 
+Each measurement runs ROUNDS times, alternating the two programs (redis, rhea, redis,
+rhea, …) so that background noise hits both alike; the median is reported.
+
 Usage: scripts/bench_repl.py [keys] [requests]   (run by scripts/bench.sh)
 """
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,6 +31,7 @@ from servers import free_port  # noqa: E402
 RHEA = os.path.join(ROOT, "target", "release", "rhea")
 KEYS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 REQUESTS = int(sys.argv[2]) if len(sys.argv) > 2 else 300_000
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
 def cli(port, *args):
@@ -125,21 +130,40 @@ def throughput(kind, tmp):
         stop(procs)
 
 
+def alternate(measure):
+    """ROUNDS measurements of each program, interleaved."""
+    out = {"redis": [], "rhea": []}
+    for _ in range(ROUNDS):
+        for k in ("redis", "rhea"):
+            out[k].append(measure(k))
+    return out
+
+
+def fmt(values, spec):
+    return " ".join(spec % v for v in values)
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="rhea-bench-repl-")
     try:
-        print("full sync of %d keys until master_link_status:up (diskless, delay 0)" % KEYS)
-        secs = {k: full_sync(k, tmp) for k in ("redis", "rhea")}
-        print("%-8s %10.3f s" % ("redis", secs["redis"]))
-        print("%-8s %10.3f s   ratio rhea/redis %.2f" % ("rhea", secs["rhea"],
-                                                         secs["rhea"] / secs["redis"]))
-        print("SET throughput with two replicas (%d requests, 50 clients)" % REQUESTS)
-        res = {k: throughput(k, tmp) for k in ("redis", "rhea")}
+        print("full sync of %d keys until master_link_status:up (diskless, delay 0), "
+              "median of %d" % (KEYS, ROUNDS))
+        runs = alternate(lambda k: full_sync(k, tmp))
+        secs = {k: statistics.median(v) for k, v in runs.items()}
         for k in ("redis", "rhea"):
-            rps, worst = res[k]
-            print("%-8s %12.0f rps   worst replica lag: %d bytes behind, lag=%d s"
-                  % (k, rps, worst["bytes"], worst["secs"]))
-        print("ratio rhea/redis %.2f" % (res["rhea"][0] / res["redis"][0]))
+            print("%-8s %10.3f s   runs: %s" % (k, secs[k], fmt(runs[k], "%.3f")))
+        print("ratio rhea/redis %.2f" % (secs["rhea"] / secs["redis"]))
+        print("SET throughput with two replicas (%d requests, 50 clients), median of %d"
+              % (REQUESTS, ROUNDS))
+        runs = alternate(lambda k: throughput(k, tmp))
+        rps = {}
+        for k in ("redis", "rhea"):
+            rps[k] = statistics.median(r for r, _ in runs[k])
+            worst_bytes = max(w["bytes"] for _, w in runs[k])
+            worst_secs = max(w["secs"] for _, w in runs[k])
+            print("%-8s %12.0f rps   runs: %s   worst replica lag: %d bytes behind, lag=%d s"
+                  % (k, rps[k], fmt([r for r, _ in runs[k]], "%.0f"), worst_bytes, worst_secs))
+        print("ratio rhea/redis %.2f" % (rps["rhea"] / rps["redis"]))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -1,5 +1,7 @@
 """Connection commands and protocol edge cases, compared byte for byte with Redis 7.0."""
 import re
+import socket
+import time
 
 import pytest
 
@@ -82,6 +84,35 @@ def test_inline_and_pipelining(rhea_server, redis_server):
         outs.append(data)
         c.close()
     assert outs[0] == outs[1]
+
+
+def connected_clients(srv):
+    c = RawConn(srv.port)
+    try:
+        text = c.call("INFO", "clients").decode()
+    finally:
+        c.close()
+    return int(re.search(r"connected_clients:(\d+)", text).group(1))
+
+
+def test_half_closed_client_gets_replies_and_is_freed(rhea_server, redis_server):
+    """A client that sends commands and shuts down its sending side at once (`printf …
+    | nc`) still gets every reply, and its connection is freed, not leaked."""
+    outs = []
+    for srv in (rhea_server, redis_server):
+        before = connected_clients(srv)
+        for _ in range(20):
+            c = RawConn(srv.port)
+            c.send_raw(b"PING\r\nECHO hi\r\n")
+            c.sock.shutdown(socket.SHUT_WR)
+            data, closed = c.read_all_until_close()
+            c.close()
+        outs.append((data, closed))
+        deadline = time.time() + 5
+        while connected_clients(srv) > before and time.time() < deadline:
+            time.sleep(0.05)
+        assert connected_clients(srv) == before
+    assert outs[0] == outs[1] == (b"+PONG\r\n$2\r\nhi\r\n", True)
 
 
 def test_multi_exec(pair):

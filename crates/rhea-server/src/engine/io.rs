@@ -56,14 +56,15 @@ impl Server {
         {
             crate::warning!("poll failed: {}", e);
         }
-        let ready: Vec<(Token, bool, bool)> = io
+        let ready: Vec<(Token, bool, bool, bool)> = io
             .events
             .iter()
             .map(|e| {
-                (e.token(), e.is_readable() || e.is_read_closed() || e.is_error(), e.is_writable())
+                let closed = e.is_read_closed() || e.is_error();
+                (e.token(), e.is_readable() || closed, e.is_writable(), closed)
             })
             .collect();
-        for (token, readable, writable) in ready {
+        for (token, readable, writable, closed) in ready {
             if token == WAKER {
                 continue;
             }
@@ -84,7 +85,7 @@ impl Server {
                 c.flush();
             }
             if readable {
-                self.read_client(id);
+                self.read_client(id, closed);
             }
         }
         self.io = Some(io);
@@ -162,10 +163,10 @@ impl Server {
     /// run them. While the client is not authenticated, commands are parsed and run one
     /// at a time, so a pipelined AUTH lifts the request-size limits before the next
     /// command is decoded (Redis decodes and runs commands one by one).
-    pub fn read_client(&mut self, id: ClientId) {
+    pub fn read_client(&mut self, id: ClientId, peer_closed: bool) {
         let Some(c) = self.clients.get_mut(&id) else { return };
         let Conn::Socket(s) = &mut c.conn else { return };
-        let closed = match s.read_all() {
+        let closed = match s.read_all(peer_closed) {
             ReadOutcome::Closed => true,
             ReadOutcome::Data(n) => {
                 self.shared.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
@@ -231,6 +232,11 @@ impl Server {
             }
         }
         if closed {
+            // A peer that only shut down its sending side still gets the replies to
+            // what it sent before the FIN.
+            if let Some(c) = self.clients.get_mut(&id) {
+                c.flush();
+            }
             self.free_client(id);
         }
     }

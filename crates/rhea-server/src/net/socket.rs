@@ -94,11 +94,13 @@ impl SocketConn {
     }
 
     /// Read everything the socket has (edge-triggered: stopping early would stall).
-    pub fn read_all(&mut self) -> ReadOutcome {
-        SCRATCH.with(|scratch| self.read_all_into(&mut scratch.borrow_mut()))
+    /// `peer_closed`: the event also reported the peer's FIN, which raises no new edge,
+    /// so reading must go on until it shows.
+    pub fn read_all(&mut self, peer_closed: bool) -> ReadOutcome {
+        SCRATCH.with(|scratch| self.read_all_into(&mut scratch.borrow_mut(), peer_closed))
     }
 
-    fn read_all_into(&mut self, chunk: &mut [u8]) -> ReadOutcome {
+    fn read_all_into(&mut self, chunk: &mut [u8], peer_closed: bool) -> ReadOutcome {
         let mut total = 0;
         loop {
             match self.stream.read(chunk) {
@@ -108,6 +110,12 @@ impl SocketConn {
                         self.rbuf.extend_from_slice(&chunk[..n]);
                     }
                     total += n;
+                    // A short read drained the socket: data arriving later raises a new
+                    // edge, so the read that would only say EAGAIN is skipped (one
+                    // syscall per request saved).
+                    if n < chunk.len() && !peer_closed {
+                        return ReadOutcome::Data(total);
+                    }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return ReadOutcome::Data(total),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

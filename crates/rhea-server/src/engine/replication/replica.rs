@@ -361,7 +361,7 @@ impl Server {
         m.cached = None;
         m.last_io = Instant::now();
         // Stream bytes that came with the payload are waiting in the buffer.
-        self.read_client(id);
+        self.read_client(id, false);
         Some(id)
     }
 
