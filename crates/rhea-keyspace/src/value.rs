@@ -153,60 +153,115 @@ impl Value {
 
 /// A keyspace entry: the value plus Redis's 24-bit LRU clock or LFU data.
 ///
-/// The value sits behind an `Arc` so that a snapshot (BGSAVE) shares it instead of
-/// copying it; the first write after a snapshot copies it ([`Entry::value_mut`]).
+/// A snapshot (BGSAVE, full sync) clones the dictionary's nodes, so an entry's clone
+/// must be cheap. Strings are stored in the entry itself: cloning one only bumps the
+/// reference count of its `Bytes`, and a write replaces the `Bytes` rather than editing
+/// them, so the snapshot keeps the old ones. Aggregates sit behind an `Arc`, shared with
+/// a snapshot and copied on the first write after it ([`Entry::value_mut`]). Keeping
+/// strings out of an `Arc` saves a 64-byte allocation per string key.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    value: Arc<Value>,
+    slot: Slot,
     /// LRU clock (seconds, 24 bits) under LRU policies; under LFU the high 16 bits are
     /// the last decrement time in minutes and the low 8 bits the logarithmic counter.
     pub lru: u32,
 }
 
+#[derive(Clone, Debug)]
+enum Slot {
+    Inline(Value),
+    Shared(Arc<Value>),
+}
+
+impl Slot {
+    fn new(value: Value) -> Slot {
+        match value {
+            Value::Str(_) => Slot::Inline(value),
+            _ => Slot::Shared(Arc::new(value)),
+        }
+    }
+}
+
 impl Entry {
     pub fn new(value: Value, lru: u32) -> Entry {
-        Entry { value: Arc::new(value), lru }
+        Entry { slot: Slot::new(value), lru }
     }
 
     pub fn value(&self) -> &Value {
-        &self.value
+        match &self.slot {
+            Slot::Inline(v) => v,
+            Slot::Shared(v) => v,
+        }
     }
 
-    /// The value for writing; a value a snapshot still shares is copied first.
+    /// The value for writing; an aggregate a snapshot still shares is copied first.
     pub fn value_mut(&mut self) -> &mut Value {
-        if Arc::get_mut(&mut self.value).is_none() {
-            crate::cow::add(self.value.approx_bytes());
+        match &mut self.slot {
+            Slot::Inline(v) => v,
+            Slot::Shared(v) => {
+                if Arc::get_mut(v).is_none() {
+                    crate::cow::add(v.approx_bytes());
+                }
+                Arc::make_mut(v)
+            }
         }
-        Arc::make_mut(&mut self.value)
     }
 
     /// Replace the value (the old one lives on only if a snapshot holds it).
     pub fn set_value(&mut self, value: Value) {
         self.note_dropped();
-        self.value = Arc::new(value);
+        self.slot = Slot::new(value);
     }
 
     /// Take the value out, copying it only if a snapshot shares it.
     pub fn into_value(self) -> Value {
-        Arc::unwrap_or_clone(self.value)
+        match self.slot {
+            Slot::Inline(v) => v,
+            Slot::Shared(v) => Arc::unwrap_or_clone(v),
+        }
     }
 
     /// Called when the engine lets go of this entry's value: if a snapshot still holds
-    /// it, its memory is now the snapshot's alone.
+    /// an aggregate, its memory is now the snapshot's alone. (A string's bytes shared
+    /// with a snapshot are not counted: `Bytes` does not expose its reference count.)
     pub fn note_dropped(&self) {
-        if Arc::strong_count(&self.value) > 1 {
-            crate::cow::add(self.value.approx_bytes());
+        if let Slot::Shared(v) = &self.slot
+            && Arc::strong_count(v) > 1
+        {
+            crate::cow::add(v.approx_bytes());
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    /// Every key pays for one `Value` behind its `Arc`: aggregates keep their
-    /// representation boxed so a string key does not pay for the largest variant.
+    /// Every key pays for one `Value` in its entry: aggregates keep their representation
+    /// boxed so a string key does not pay for the largest variant, and the entry's
+    /// inline/shared choice fits in the value's own tag.
     #[test]
     fn value_stays_small() {
         assert!(size_of::<super::Value>() <= 40, "Value is {} bytes", size_of::<super::Value>());
-        assert_eq!(size_of::<super::Entry>(), 16);
+        assert!(size_of::<super::Entry>() <= 48, "Entry is {} bytes", size_of::<super::Entry>());
+    }
+
+    /// A snapshot (a clone) keeps the old value of a string and of an aggregate while the
+    /// live entry changes; copying the shared aggregate is counted as copy-on-write.
+    #[test]
+    fn snapshot_keeps_old_values_and_counts_the_copy() {
+        use super::{Entry, Value};
+        use bytes::Bytes;
+        let mut s = Entry::new(Value::string(Bytes::from_static(b"old")), 0);
+        let snap = s.clone();
+        s.set_value(Value::string(Bytes::from_static(b"new")));
+        assert!(matches!(snap.value(), Value::Str(x) if &x.bytes[..] == b"old"));
+        let mut l = Entry::new(Value::List(vec![Bytes::from_static(b"a")].into()), 0);
+        let snap = l.clone();
+        let before = crate::cow::bytes();
+        if let Value::List(items) = l.value_mut() {
+            items.push_back(Bytes::from_static(b"b"));
+        }
+        assert!(crate::cow::bytes() > before, "the shared list's copy must be counted");
+        assert!(matches!(snap.value(), Value::List(x) if x.len() == 1));
+        assert!(matches!(l.value(), Value::List(x) if x.len() == 2));
     }
 }
