@@ -9,9 +9,10 @@
 //! unsafe); the engine learns the outcome through its event channel.
 //!
 //! The copy shares structure instead of copying it: `Db::clone` clones the `Arc`s of the
-//! dictionaries' 256-bucket segments, and values are `Arc`s too, so taking the snapshot
-//! costs a few microseconds per thousand keys; the engine copies a segment or a value on
-//! its first write while the snapshot holds it (the fork's copy-on-write, at a coarser
+//! dictionaries' 256-bucket segments (aggregate values are `Arc`s and string bytes are
+//! reference-counted, see `rhea_keyspace::Entry`), so taking the snapshot costs a few
+//! microseconds per thousand keys; the engine copies a segment or an aggregate on its
+//! first write while the snapshot holds it (the fork's copy-on-write, at a coarser
 //! grain). Those bytes are reported as `current_cow_size` / `rdb_last_cow_size`. While
 //! the snapshot exists, tables avoid resizing and the cron does not rehash, as Redis
 //! does while a fork child exists (see [`super::rehash`]).
