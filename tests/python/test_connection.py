@@ -115,6 +115,25 @@ def test_half_closed_client_gets_replies_and_is_freed(rhea_server, redis_server)
     assert outs[0] == outs[1] == (b"+PONG\r\n$2\r\nhi\r\n", True)
 
 
+def test_quit_after_a_large_unread_reply(rhea_server, redis_server):
+    """QUIT behind a reply larger than the socket buffers: the whole reply still arrives
+    before the connection closes (Redis's close-after-reply waits for the write)."""
+    big = b"x" * (8 << 20)
+    outs = []
+    for srv in (rhea_server, redis_server):
+        setter = RawConn(srv.port)
+        setter.send_raw(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$%d\r\n%s\r\n" % (len(big), big))
+        assert setter.read_reply() == b"+OK\r\n"
+        setter.close()
+        c = RawConn(srv.port, timeout=10)
+        c.send_raw(b"GET big\r\nQUIT\r\n")
+        time.sleep(0.5)  # let the server fill the socket buffers and block
+        data, closed = c.read_all_until_close()
+        c.close()
+        outs.append((len(data), data[-5:], closed))
+    assert outs[0] == outs[1] == (len(b"$%d\r\n" % len(big)) + len(big) + 2 + 5, b"+OK\r\n", True)
+
+
 def test_multi_exec(pair):
     pair.same("MULTI")
     pair.same("SET", "a", "1")

@@ -88,6 +88,7 @@ impl Server {
                 self.read_client(id, closed);
             }
         }
+        io.closing.extend(self.closing_later.drain(..));
         self.io = Some(io);
         self.drain_inbox();
     }
@@ -257,9 +258,14 @@ impl Server {
         if let Conn::Socket(s) = conn
             && s.pending_output() > 0
             && !s.broken
-            && let Some(io) = self.io.as_mut()
         {
-            io.closing.insert(c.id as usize, *s);
+            // During `poll_io` the poller is out of `self`; it takes these back after.
+            match self.io.as_mut() {
+                Some(io) => {
+                    io.closing.insert(c.id as usize, *s);
+                }
+                None => self.closing_later.push((c.id as usize, *s)),
+            }
         }
     }
 

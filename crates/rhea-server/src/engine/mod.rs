@@ -156,6 +156,8 @@ pub struct Server {
     pub inbox: Option<Receiver<Event>>,
     /// Client sockets and listeners, polled by [`Server::run`].
     pub io: Option<io::Io>,
+    /// Sockets closed after their reply while the poller was busy (see `io.rs`).
+    pub closing_later: Vec<(usize, crate::net::socket::SocketConn)>,
     /// Startup and peak memory, and memory not counted for eviction.
     pub memory: memory::Memory,
     pub evict: evict::EvictState,
@@ -214,6 +216,7 @@ impl Server {
             self_tx: None,
             inbox: None,
             io: None,
+            closing_later: Vec::new(),
             memory: memory::Memory::new(),
             evict: Default::default(),
             repl,
