@@ -270,4 +270,56 @@ mod tests {
         assert_eq!(total, 50);
         assert_eq!(db.len(), 50);
     }
+
+    /// A snapshot (`Db::clone`, what BGSAVE takes) keeps the old aggregate while the live
+    /// one is mutated in place, and the copy made for the live side is counted.
+    #[test]
+    fn snapshot_sees_old_aggregate_and_counts_the_copy() {
+        let acc = Access::default();
+        let mut db = Db::new();
+        let items = (0..100).map(|i| b(&format!("item{i}"))).collect();
+        db.set(b("list"), Value::List(items), 0, false);
+        db.set(b("s"), Value::string("short"), 0, false);
+        let snap = db.clone();
+        let before = crate::cow::bytes();
+        match db.lookup(b"list", &acc).unwrap().value_mut() {
+            Value::List(l) => l.push_back(b("new")),
+            _ => unreachable!(),
+        }
+        let copied = crate::cow::bytes() - before;
+        assert!(copied >= 100 * 5, "the list copy must be counted, got {copied}");
+        match db.lookup(b"s", &acc).unwrap().value_mut() {
+            Value::Str(s) => s.edit(|v| v.extend_from_slice(b"+tail")),
+            _ => unreachable!(),
+        }
+        let len = |d: &Db, k: &[u8]| match d.dict.get(k).unwrap().value() {
+            Value::List(l) => l.len(),
+            Value::Str(s) => s.len(),
+            _ => unreachable!(),
+        };
+        assert_eq!((len(&snap, b"list"), len(&db, b"list")), (100, 101));
+        assert_eq!((len(&snap, b"s"), len(&db, b"s")), (5, 10));
+    }
+
+    /// A long string is shared with a snapshot, not copied with its segment; editing it
+    /// copies it once and counts that copy.
+    #[test]
+    fn snapshot_shares_long_strings_until_edited() {
+        let acc = Access::default();
+        let mut db = Db::new();
+        let long = vec![b'x'; crate::value::SHARED_STR_MIN * 4];
+        db.set(b("big"), Value::Str(crate::Str::raw(long)), 0, false);
+        let snap = db.clone();
+        let before = crate::cow::bytes();
+        match db.lookup(b"big", &acc).unwrap().value_mut() {
+            Value::Str(s) => s.edit(|v| v[0] = b'y'),
+            _ => unreachable!(),
+        }
+        assert!(crate::cow::bytes() - before >= 4 * crate::value::SHARED_STR_MIN as u64);
+        let first = |d: &Db| match d.dict.get(&b"big"[..]).unwrap().value() {
+            Value::Str(s) => s.as_bytes()[0],
+            _ => unreachable!(),
+        };
+        assert_eq!((first(&snap), first(&db)), (b'x', b'y'));
+    }
 }
