@@ -33,7 +33,7 @@ pub mod set;
 pub mod value;
 pub mod zset;
 
-pub use db::{Access, Db};
+pub use db::{Access, Db, Key};
 pub use dict::Dict;
 pub use glob::glob_match;
 pub use value::{Entry, Str, StrEnc, Value};

@@ -63,6 +63,12 @@ pub trait CloneCost {
 }
 
 impl CloneCost for bytes::Bytes {}
+
+impl CloneCost for Box<[u8]> {
+    fn clone_bytes(&self) -> usize {
+        self.len()
+    }
+}
 impl CloneCost for () {}
 impl CloneCost for u32 {}
 impl CloneCost for i64 {}

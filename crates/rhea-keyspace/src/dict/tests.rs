@@ -440,3 +440,11 @@ fn a_snapshot_taken_mid_rehash_keeps_its_contents() {
     assert_eq!(d.len(), (end - end.div_ceil(3) + 20_000) as usize);
     assert!((0..end).all(|k| d.get(&k).copied() == [None, Some(k + 1), Some(k)][k as usize % 3]));
 }
+
+/// The keyspace's node (boxed-slice key, entry, chain link) fills a 64-byte jemalloc
+/// size class exactly: each byte more would cost 16 per key.
+#[test]
+fn keyspace_node_is_64_bytes() {
+    let size = size_of::<super::table::Node<crate::Key, crate::Entry>>();
+    assert!(size <= 64, "keyspace dict node is {size} bytes");
+}
