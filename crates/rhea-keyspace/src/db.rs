@@ -99,6 +99,15 @@ impl Db {
         self.dict.get_mut(key)
     }
 
+    /// Look a key up for reading, applying lazy expiry first. Unlike [`Db::lookup`] this
+    /// leaves the entry's segment alone: one a snapshot shares is not copied.
+    pub fn lookup_ref(&mut self, key: &[u8], acc: &Access) -> Option<&Entry> {
+        if self.expire_if_needed(key, acc) {
+            return None;
+        }
+        self.dict.get(key)
+    }
+
     /// Does the key exist (after lazy expiry)?
     pub fn exists(&mut self, key: &[u8], acc: &Access) -> bool {
         self.lookup(key, acc).is_some()

@@ -110,15 +110,15 @@ pub fn is_live(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
 }
 
 /// `lookupKeyReadWithFlags`: lazy expiry, then keyspace hit/miss accounting.
-pub fn lookup_read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], how: Read) -> Option<&'c mut Entry> {
+pub fn lookup_read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], how: Read) -> Option<&'c Entry> {
     let found = match how {
-        Read::Normal => ctx.lookup(key).is_some(),
-        Read::NoTouch | Read::Inspect => ctx.peek(key).is_some(),
+        Read::Normal => ctx.lookup_for_read(key).is_some(),
+        Read::NoTouch | Read::Inspect => ctx.peek_ref(key).is_some(),
     };
     if found {
         ctx.srv.stats.keyspace_hits += 1;
         let db = ctx.client.db;
-        return ctx.srv.dbs[db].dict.get_mut(key);
+        return ctx.srv.dbs[db].dict.get(key);
     }
     settle_expired(ctx);
     ctx.srv.stats.keyspace_misses += 1;
