@@ -25,16 +25,59 @@ pub enum StrEnc {
     Raw,
 }
 
+/// Strings at least this long are kept behind an `Arc`: a snapshot's segment copy then
+/// shares them instead of copying them, and APPEND keeps the buffer's spare capacity.
+/// Shorter ones are a bare `Box<[u8]>` (exactly the bytes, no header).
+pub const SHARED_STR_MIN: usize = 1024;
+
 /// A string value and the encoding Redis would have given it.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// 24 bytes with the encoding (so [`Value`] is 32, its list variant's size, and a keyspace
+/// [`Entry`] 40); the string's bytes are one exact-size allocation (a 100-byte value is
+/// one 112-byte jemalloc region, as Redis's sds). `Bytes` (32 bytes inline, and a shared
+/// header allocated on its first clone) cost 8 bytes more per entry, which pushed the
+/// dict node from the 80-byte size class to the 96-byte one.
+#[derive(Clone, Debug)]
 pub struct Str {
-    pub bytes: Bytes,
+    buf: Buf,
     pub enc: StrEnc,
 }
 
+#[derive(Clone, Debug)]
+enum Buf {
+    Owned(Box<[u8]>),
+    Shared(Arc<Vec<u8>>),
+}
+
+impl Buf {
+    fn from_vec(v: Vec<u8>) -> Buf {
+        if v.len() >= SHARED_STR_MIN { Buf::Shared(Arc::new(v)) } else { Buf::Owned(v.into()) }
+    }
+}
+
+/// A shared large string handed out as `Bytes` without copying it.
+struct SharedBytes(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl PartialEq for Str {
+    fn eq(&self, other: &Str) -> bool {
+        self.enc == other.enc && self.as_bytes() == other.as_bytes()
+    }
+}
+
 impl Str {
+    fn with(bytes: impl Into<Vec<u8>>, enc: StrEnc) -> Str {
+        Str { buf: Buf::from_vec(bytes.into()), enc }
+    }
+
     /// Encoding as `tryObjectEncoding` picks it for values stored by SET and friends.
-    pub fn new(bytes: Bytes) -> Str {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Str {
+        let bytes = bytes.into();
         let enc = if bytes.len() <= 20 && parse_i64(&bytes).is_some() {
             StrEnc::Int
         } else if bytes.len() <= EMBSTR_LIMIT {
@@ -42,24 +85,84 @@ impl Str {
         } else {
             StrEnc::Raw
         };
-        Str { bytes, enc }
+        Str::with(bytes, enc)
     }
 
     /// A value modified in place (APPEND, SETRANGE): always `raw`.
-    pub fn raw(bytes: Bytes) -> Str {
-        Str { bytes, enc: StrEnc::Raw }
+    pub fn raw(bytes: impl Into<Vec<u8>>) -> Str {
+        Str::with(bytes, StrEnc::Raw)
     }
 
     /// A value produced by INCR and friends: `int`.
     pub fn from_int(v: i64) -> Str {
         let mut b = itoa::Buffer::new();
-        Str { bytes: Bytes::copy_from_slice(b.format(v).as_bytes()), enc: StrEnc::Int }
+        Str::with(b.format(v).as_bytes(), StrEnc::Int)
     }
 
     /// A value created from a plain string (INCRBYFLOAT's result): embstr or raw by size.
-    pub fn plain(bytes: Bytes) -> Str {
+    pub fn plain(bytes: impl Into<Vec<u8>>) -> Str {
+        let bytes = bytes.into();
         let enc = if bytes.len() <= EMBSTR_LIMIT { StrEnc::Embstr } else { StrEnc::Raw };
-        Str { bytes, enc }
+        Str::with(bytes, enc)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.buf {
+            Buf::Owned(b) => b,
+            Buf::Shared(v) => v,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The bytes as `Bytes` (for a reply): a copy of a short string, a shared reference
+    /// to a long one.
+    pub fn to_bytes(&self) -> Bytes {
+        match &self.buf {
+            Buf::Owned(b) => Bytes::copy_from_slice(b),
+            Buf::Shared(v) => Bytes::from_owner(SharedBytes(v.clone())),
+        }
+    }
+
+    /// Edit the bytes in place (APPEND, SETRANGE), leaving a `raw` string. A long string
+    /// a snapshot still shares is copied first, and counted in [`crate::cow`].
+    pub fn edit(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
+        self.enc = StrEnc::Raw;
+        match &mut self.buf {
+            Buf::Shared(v) => {
+                if Arc::get_mut(v).is_none() {
+                    crate::cow::add(v.len() as u64);
+                }
+                f(Arc::make_mut(v));
+            }
+            Buf::Owned(b) => {
+                let mut v = std::mem::take(b).into_vec();
+                f(&mut v);
+                self.buf = Buf::from_vec(v);
+            }
+        }
+    }
+
+    /// Heap bytes a clone of this string allocates (a long one is shared, not copied).
+    pub fn clone_bytes(&self) -> usize {
+        match &self.buf {
+            Buf::Owned(b) => b.len(),
+            Buf::Shared(_) => 0,
+        }
+    }
+
+    /// Bytes of a long string that another owner (a snapshot) still holds.
+    fn shared_bytes(&self) -> u64 {
+        match &self.buf {
+            Buf::Shared(v) if Arc::strong_count(v) > 1 => v.len() as u64,
+            _ => 0,
+        }
     }
 
     pub fn encoding_name(&self) -> &'static str {
@@ -82,8 +185,8 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn string(b: impl Into<Bytes>) -> Value {
-        Value::Str(Str::new(b.into()))
+    pub fn string(b: impl Into<Vec<u8>>) -> Value {
+        Value::Str(Str::new(b))
     }
 
     /// The name TYPE reports.
@@ -129,7 +232,7 @@ impl Value {
             (len * (avg + per_elem)) as u64
         }
         let (len, n, bytes, per) = match self {
-            Value::Str(s) => return s.bytes.len() as u64 + 16,
+            Value::Str(s) => return s.len() as u64 + 16,
             Value::List(l) => {
                 let b = l.iter().take(SAMPLES).map(|e| e.len()).sum();
                 (l.len(), l.len().min(SAMPLES), b, 40)
@@ -153,12 +256,13 @@ impl Value {
 
 /// A keyspace entry: the value plus Redis's 24-bit LRU clock or LFU data.
 ///
-/// A snapshot (BGSAVE, full sync) clones the dictionary's nodes, so an entry's clone
-/// must be cheap. Strings are stored in the entry itself: cloning one only bumps the
-/// reference count of its `Bytes`, and a write replaces the `Bytes` rather than editing
-/// them, so the snapshot keeps the old ones. Aggregates sit behind an `Arc`, shared with
-/// a snapshot and copied on the first write after it ([`Entry::value_mut`]). Keeping
-/// strings out of an `Arc` saves a 64-byte allocation per string key.
+/// A snapshot (BGSAVE, full sync) clones the dictionary's nodes when it copies a segment,
+/// so an entry's clone must be cheap. Strings are stored in the entry itself: a short
+/// one is copied (its exact bytes, no more than the node), a long one
+/// ([`SHARED_STR_MIN`]) is shared and copied only if edited ([`Str::edit`]).
+/// Aggregates sit behind an `Arc`, shared with a snapshot and copied on the first write
+/// after it ([`Entry::value_mut`]). Keeping strings out of an `Arc` saves a 64-byte
+/// allocation per string key.
 #[derive(Clone, Debug)]
 pub struct Entry {
     slot: Slot,
@@ -222,13 +326,20 @@ impl Entry {
     }
 
     /// Called when the engine lets go of this entry's value: if a snapshot still holds
-    /// an aggregate, its memory is now the snapshot's alone. (A string's bytes shared
-    /// with a snapshot are not counted: `Bytes` does not expose its reference count.)
+    /// an aggregate or a long string, its memory is now the snapshot's alone.
     pub fn note_dropped(&self) {
-        if let Slot::Shared(v) = &self.slot
-            && Arc::strong_count(v) > 1
-        {
-            crate::cow::add(v.approx_bytes());
+        match &self.slot {
+            Slot::Shared(v) if Arc::strong_count(v) > 1 => crate::cow::add(v.approx_bytes()),
+            Slot::Inline(Value::Str(s)) => crate::cow::add(s.shared_bytes()),
+            _ => {}
+        }
+    }
+
+    /// Heap bytes a clone allocates: a short string's bytes; shared parts cost nothing.
+    pub fn clone_bytes(&self) -> usize {
+        match &self.slot {
+            Slot::Inline(Value::Str(s)) => s.clone_bytes(),
+            _ => 0,
         }
     }
 }
@@ -236,12 +347,15 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     /// Every key pays for one `Value` in its entry: aggregates keep their representation
-    /// boxed so a string key does not pay for the largest variant, and the entry's
-    /// inline/shared choice fits in the value's own tag.
+    /// boxed (a list's `VecDeque`, 32 bytes, is the largest variant) so a string key does
+    /// not pay for more, a string is a bare boxed slice, and the entry's inline/shared
+    /// choice fits in the value's own tag. A 40-byte entry with a 32-byte `Bytes` key and
+    /// the chain link makes an 80-byte dict node, which is a jemalloc size class.
     #[test]
     fn value_stays_small() {
-        assert!(size_of::<super::Value>() <= 40, "Value is {} bytes", size_of::<super::Value>());
-        assert!(size_of::<super::Entry>() <= 48, "Entry is {} bytes", size_of::<super::Entry>());
+        assert!(size_of::<super::Value>() <= 32, "Value is {} bytes", size_of::<super::Value>());
+        assert!(size_of::<super::Entry>() <= 40, "Entry is {} bytes", size_of::<super::Entry>());
+        assert!(size_of::<super::Str>() <= 24, "Str is {} bytes", size_of::<super::Str>());
     }
 
     /// A snapshot (a clone) keeps the old value of a string and of an aggregate while the
@@ -253,7 +367,7 @@ mod tests {
         let mut s = Entry::new(Value::string(Bytes::from_static(b"old")), 0);
         let snap = s.clone();
         s.set_value(Value::string(Bytes::from_static(b"new")));
-        assert!(matches!(snap.value(), Value::Str(x) if &x.bytes[..] == b"old"));
+        assert!(matches!(snap.value(), Value::Str(x) if x.as_bytes() == b"old"));
         let mut l = Entry::new(Value::List(vec![Bytes::from_static(b"a")].into()), 0);
         let snap = l.clone();
         let before = crate::cow::bytes();

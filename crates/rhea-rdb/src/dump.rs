@@ -92,7 +92,7 @@ mod tests {
     /// Real redis-server 7.0.15: `SET k x` then `DUMP k`.
     fn str_bytes(v: &Value) -> &[u8] {
         match v {
-            Value::Str(s) => &s.bytes,
+            Value::Str(s) => s.as_bytes(),
             _ => panic!("not a string"),
         }
     }

@@ -199,7 +199,7 @@ pub fn object_type(value: &Value) -> u8 {
 /// type [`object_type`] names; `compression` is `rdbcompression`.
 pub fn push_object(out: &mut Vec<u8>, value: &Value, compression: bool) {
     match value {
-        Value::Str(s) => push_string(out, &s.bytes, compression),
+        Value::Str(s) => push_string(out, s.as_bytes(), compression),
         Value::List(l) => {
             let nodes = pack_list(l.iter().map(|b| &b[..]));
             push_len(out, nodes.len() as u64);

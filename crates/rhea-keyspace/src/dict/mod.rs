@@ -52,6 +52,33 @@ mod table;
 mod tests;
 
 pub use rehash::{FORCE_RESIZE_RATIO, resize_allowed, set_resize_allowed};
+
+/// Heap bytes that cloning a key or value allocates beyond its inline size: what a
+/// segment copy costs besides the nodes themselves, for [`crate::cow`]. Reference-counted
+/// parts (`Bytes`, `Arc`s) cost nothing, they are shared with the snapshot.
+pub trait CloneCost {
+    fn clone_bytes(&self) -> usize {
+        0
+    }
+}
+
+impl CloneCost for bytes::Bytes {}
+
+impl CloneCost for Box<[u8]> {
+    fn clone_bytes(&self) -> usize {
+        self.len()
+    }
+}
+impl CloneCost for () {}
+impl CloneCost for u32 {}
+impl CloneCost for i64 {}
+impl CloneCost for f64 {}
+
+impl CloneCost for crate::value::Entry {
+    fn clone_bytes(&self) -> usize {
+        crate::value::Entry::clone_bytes(self)
+    }
+}
 pub use table::SEGMENT_BUCKETS;
 use table::{Link, Node, Table};
 
@@ -159,7 +186,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
 /// Mutation needs `Clone` entries: a segment shared with a snapshot is copied first.
 /// Every lookup, insert and delete here first moves one bucket of a rehash in progress.
-impl<K: Hash + Eq + Clone, V: Clone> Dict<K, V> {
+impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
     /// The node holding `key`, its segment made private. A miss copies nothing: the
     /// table holding the key is found first, read-only.
     fn find_mut<Q>(&mut self, h: u64, key: &Q) -> Option<&mut Node<K, V>>

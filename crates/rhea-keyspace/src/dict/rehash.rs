@@ -62,7 +62,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
     }
 }
 
-impl<K: Hash + Eq + Clone, V: Clone> Dict<K, V> {
+impl<K: Hash + Eq + Clone + super::CloneCost, V: Clone + super::CloneCost> Dict<K, V> {
     /// Start resizing to the smallest power of two holding `size` (`dictExpand`): the
     /// new table is filled by later rehash steps, or installed at once when the current
     /// one is empty. Refused (false) during a rehash, below the entry count, or when the

@@ -13,6 +13,8 @@
 use std::borrow::Borrow;
 use std::sync::Arc;
 
+use super::CloneCost;
+
 #[derive(Clone)]
 pub(super) struct Node<K, V> {
     pub key: K,
@@ -92,7 +94,7 @@ impl<K, V> Table<K, V> {
     }
 }
 
-impl<K: Clone, V: Clone> Table<K, V> {
+impl<K: Clone + CloneCost, V: Clone + CloneCost> Table<K, V> {
     /// Segment `seg`, made private to this table: a segment holding entries that another
     /// table shares is copied (and counted in [`crate::cow`]); a shared empty one (the
     /// template, or empty in the snapshot too) is replaced by a fresh buffer.
@@ -133,17 +135,18 @@ impl<K: Clone, V: Clone> Table<K, V> {
     }
 }
 
-/// Approximate heap bytes of a segment, for the copy-on-write statistics.
-fn segment_bytes<K, V>(seg: &Segment<K, V>) -> u64 {
-    let mut nodes = 0u64;
+/// Approximate heap bytes of a segment's copy, for the copy-on-write statistics: the
+/// bucket array, the nodes, and what cloning their keys and values allocates.
+fn segment_bytes<K: CloneCost, V: CloneCost>(seg: &Segment<K, V>) -> u64 {
+    let mut bytes = seg.len() * size_of::<Link<K, V>>();
     for link in seg {
         let mut cur = link.as_deref();
         while let Some(n) = cur {
-            nodes += 1;
+            bytes += size_of::<Node<K, V>>() + n.key.clone_bytes() + n.val.clone_bytes();
             cur = n.next.as_deref();
         }
     }
-    (seg.len() * size_of::<Link<K, V>>()) as u64 + nodes * size_of::<Node<K, V>>() as u64
+    bytes as u64
 }
 
 /// Unlink chains iteratively when this table was a segment's last owner: dropping a long

@@ -440,3 +440,30 @@ fn a_snapshot_taken_mid_rehash_keeps_its_contents() {
     assert_eq!(d.len(), (end - end.div_ceil(3) + 20_000) as usize);
     assert!((0..end).all(|k| d.get(&k).copied() == [None, Some(k + 1), Some(k)][k as usize % 3]));
 }
+
+/// The keyspace's node (boxed-slice key, entry, chain link) fills a 64-byte jemalloc
+/// size class exactly: each byte more would cost 16 per key.
+#[test]
+fn keyspace_node_is_64_bytes() {
+    let size = size_of::<super::table::Node<crate::Key, crate::Entry>>();
+    assert!(size <= 64, "keyspace dict node is {size} bytes");
+}
+
+/// A read through `Db::lookup_ref` leaves every segment shared with a snapshot; a
+/// lookup for writing makes the key's segment private.
+#[test]
+fn read_lookup_copies_no_segment() {
+    use crate::{Access, Db, Value};
+    let acc = Access::default();
+    let mut db = Db::new();
+    for i in 0..2000 {
+        db.set(bytes::Bytes::from(format!("k{i}")), Value::string("v"), 0, false);
+    }
+    let snap = db.clone();
+    for i in 0..2000 {
+        assert!(db.lookup_ref(format!("k{i}").as_bytes(), &acc).is_some());
+    }
+    assert_eq!(segment_ptrs(&db.dict), segment_ptrs(&snap.dict));
+    assert!(db.lookup(b"k7", &acc).is_some());
+    assert_ne!(segment_ptrs(&db.dict), segment_ptrs(&snap.dict));
+}

@@ -48,7 +48,7 @@ pub fn real_opts() -> rhea_rdb::LoadOptions {
 
 pub fn value_model(v: &Value) -> Model {
     match v {
-        Value::Str(s) => Model::Str(s.bytes.to_vec()),
+        Value::Str(s) => Model::Str(s.as_bytes().to_vec()),
         Value::List(l) => Model::List(l.iter().map(|b| b.to_vec()).collect()),
         Value::Set(s) => Model::Set(s.iter().map(|m| m.to_bytes().to_vec()).collect()),
         Value::Hash(h) => Model::Hash(h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),

@@ -114,7 +114,7 @@ fn object(ctx: &mut Ctx<'_>, key: &[u8]) -> Reply {
         Value::Str(s)
             if shared_ints
                 && s.encoding_name() == "int"
-                && rhea_resp::number::parse_i64(&s.bytes)
+                && rhea_resp::number::parse_i64(s.as_bytes())
                     .is_some_and(|v| (0..10_000).contains(&v)) =>
         {
             i32::MAX

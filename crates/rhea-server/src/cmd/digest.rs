@@ -59,7 +59,7 @@ pub fn mix(digest: &mut Digest, data: &[u8]) {
 pub fn object(digest: &mut Digest, value: &Value, has_ttl: bool) {
     mix(digest, &type_code(value).to_be_bytes());
     match value {
-        Value::Str(s) => mix(digest, &s.bytes),
+        Value::Str(s) => mix(digest, s.as_bytes()),
         Value::List(l) => {
             for e in l {
                 mix(digest, e);

@@ -8,7 +8,7 @@
 //! `keyspace_hits`/`keyspace_misses` and fire the `keymiss` event, writes do neither.
 
 use bytes::Bytes;
-use rhea_keyspace::{Entry, Value};
+use rhea_keyspace::{Entry, Key, Value};
 use rhea_resp::Reply;
 
 use super::args::{SYNTAX_ERR, is};
@@ -110,15 +110,15 @@ pub fn is_live(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
 }
 
 /// `lookupKeyReadWithFlags`: lazy expiry, then keyspace hit/miss accounting.
-pub fn lookup_read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], how: Read) -> Option<&'c mut Entry> {
+pub fn lookup_read<'c>(ctx: &'c mut Ctx<'_>, key: &[u8], how: Read) -> Option<&'c Entry> {
     let found = match how {
-        Read::Normal => ctx.lookup(key).is_some(),
-        Read::NoTouch | Read::Inspect => ctx.peek(key).is_some(),
+        Read::Normal => ctx.lookup_for_read(key).is_some(),
+        Read::NoTouch | Read::Inspect => ctx.peek_ref(key).is_some(),
     };
     if found {
         ctx.srv.stats.keyspace_hits += 1;
         let db = ctx.client.db;
-        return ctx.srv.dbs[db].dict.get_mut(key);
+        return ctx.srv.dbs[db].dict.get(key);
     }
     settle_expired(ctx);
     ctx.srv.stats.keyspace_misses += 1;
@@ -247,7 +247,7 @@ fn rename_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> Reply {
     let (entry, ttl) = ctx.db().take(src).expect("looked up above");
     // `dbAdd` of the destination announces `new`.
     ctx.notify('n', "new", dst);
-    ctx.db().dict.insert(dst.clone(), entry);
+    ctx.db().dict.insert(Key::from(&dst[..]), entry);
     if let Some(when) = ttl {
         ctx.db().set_expire(dst, when);
     }
@@ -297,7 +297,7 @@ fn copy(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     // A copy is a new object: fresh access time, as `dupStringObject` & co. create it.
     let lru = ctx.srv.initial_lru();
     ctx.srv.notify_keyspace('n', "new", newkey, dst_db, Some(&mut *ctx.client));
-    ctx.srv.dbs[dst_db].dict.insert(newkey.clone(), Entry::new(value, lru));
+    ctx.srv.dbs[dst_db].dict.insert(Key::from(&newkey[..]), Entry::new(value, lru));
     if let Some(when) = ttl {
         ctx.srv.dbs[dst_db].set_expire(newkey, when);
     }
@@ -325,7 +325,7 @@ fn move_cmd(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     }
     let (entry, ttl) = ctx.db().take(key).expect("looked up above");
     ctx.srv.notify_keyspace('n', "new", key, dst_db, Some(&mut *ctx.client));
-    ctx.srv.dbs[dst_db].dict.insert(key.clone(), entry);
+    ctx.srv.dbs[dst_db].dict.insert(Key::from(&key[..]), entry);
     if let Some(when) = ttl {
         ctx.srv.dbs[dst_db].set_expire(key, when);
     }
@@ -434,7 +434,7 @@ fn object_refcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let shared = match e.value() {
         Value::Str(s) if s.enc == rhea_keyspace::StrEnc::Int => {
             sharing
-                && rhea_resp::number::parse_i64(&s.bytes)
+                && rhea_resp::number::parse_i64(s.as_bytes())
                     .is_some_and(|v| (0..SHARED_INTEGERS).contains(&v))
         }
         _ => false,

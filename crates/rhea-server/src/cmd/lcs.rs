@@ -89,7 +89,7 @@ pub fn lcs(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     for key in &args[1..3] {
         match lookup_read(ctx, key, Read::Normal).map(|e| e.value()) {
             None => strings.push(Bytes::new()),
-            Some(Value::Str(s)) => strings.push(s.bytes.clone()),
+            Some(Value::Str(s)) => strings.push(s.to_bytes()),
             Some(_) => wrong_type = true,
         }
     }

@@ -123,12 +123,12 @@ pub fn serialized_len(v: &Value, fill: i64) -> usize {
     match v {
         Value::Str(s) => {
             if s.encoding_name() == "int" {
-                if let Some(n) = parse_i64(&s.bytes).and_then(rdb_int_len) {
+                if let Some(n) = parse_i64(s.as_bytes()).and_then(rdb_int_len) {
                     return n;
                 }
-                return len_prefix(s.bytes.len()) + s.bytes.len();
+                return len_prefix(s.len()) + s.len();
             }
-            rdb_string_len(&s.bytes)
+            rdb_string_len(s.as_bytes())
         }
         Value::List(l) => {
             let shape = quicklist_shape(l.iter().map(|b| &b[..]), fill);

@@ -25,7 +25,7 @@ pub fn keys(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         .dict
         .keys()
         .filter(|k| (all || glob_match(pattern, k, false)) && !db.is_expired(k, now))
-        .map(|k| Reply::Bulk(k.clone()))
+        .map(|k| Reply::Bulk(Bytes::copy_from_slice(k)))
         .collect();
     Reply::Array(out)
 }
@@ -86,7 +86,7 @@ pub fn scan(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     {
         let dict = &ctx.db().dict;
         loop {
-            cursor = dict.scan(cursor, |k, _| found.push(k.clone()));
+            cursor = dict.scan(cursor, |k, _| found.push(Bytes::copy_from_slice(k)));
             if cursor == 0 || budget == 0 {
                 break;
             }

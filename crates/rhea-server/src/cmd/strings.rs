@@ -7,7 +7,7 @@
 //! place (APPEND, SETRANGE) become `raw`, INCR results are `int`, and INCRBYFLOAT
 //! results are plain `embstr`/`raw`.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use rhea_keyspace::{Entry, Str, Value};
 use rhea_resp::Reply;
 use rhea_resp::number::parse_i64;
@@ -65,7 +65,7 @@ pub fn as_str(e: &Entry) -> Result<&Str, Reply> {
 fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply, Reply> {
     match lookup_read(ctx, key, Read::Normal) {
         None => Ok(Reply::Null),
-        Some(e) => Ok(Reply::Bulk(as_str(e)?.bytes.clone())),
+        Some(e) => Ok(Reply::Bulk(as_str(e)?.to_bytes())),
     }
 }
 
@@ -95,12 +95,6 @@ fn check_string_length(ctx: &Ctx<'_>, size: i64, append: i64) -> Result<(), Repl
         Some(total) if total <= max => Ok(()),
         _ => Err(Reply::err("ERR string exceeds maximum allowed size (proto-max-bulk-len)")),
     }
-}
-
-/// A mutable copy of a string's bytes, reusing the buffer when nothing else holds it
-/// (so repeated APPENDs stay amortised O(1) like `sdscatlen`).
-fn into_mut(b: Bytes) -> BytesMut {
-    b.try_into_mut().unwrap_or_else(|shared| BytesMut::from(&shared[..]))
 }
 
 // ===== SET and its option grammar =====
@@ -284,7 +278,7 @@ fn getex(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let Some(e) = lookup_read(ctx, key, Read::Normal) else {
         return Reply::Null;
     };
-    let value = tri!(as_str(e)).bytes.clone();
+    let value = tri!(as_str(e)).to_bytes();
     if let Some((kind, arg)) = &o.expire {
         let when = tri!(expire_ms(ctx, *kind, arg));
         if !kind.is_relative() && already_expired(ctx, when) {
@@ -310,7 +304,7 @@ fn mget(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let out = args[1..]
         .iter()
         .map(|k| match lookup_read(ctx, k, Read::Normal).map(|e| e.value()) {
-            Some(Value::Str(s)) => Reply::Bulk(s.bytes.clone()),
+            Some(Value::Str(s)) => Reply::Bulk(s.to_bytes()),
             _ => Reply::Null,
         })
         .collect();
@@ -356,14 +350,12 @@ fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
             tail.len()
         }
         Some(e) => {
-            let old_len = tri!(as_str(e)).bytes.len();
+            let old_len = tri!(as_str(e)).len();
             tri!(check_string_length(ctx, old_len as i64, tail.len() as i64));
             let Some(Value::Str(s)) = stored_value(ctx, key) else { unreachable!("checked above") };
             // Appending always leaves a private `raw` string (`dbUnshareStringValue`).
-            let mut buf = into_mut(std::mem::take(&mut s.bytes));
-            buf.extend_from_slice(tail);
-            *s = Str::raw(buf.freeze());
-            s.bytes.len()
+            s.edit(|buf| buf.extend_from_slice(tail));
+            s.len()
         }
     };
     ctx.modified(key);
@@ -375,7 +367,7 @@ fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 fn strlen(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     match lookup_read(ctx, &args[1], Read::Normal) {
         None => Reply::Int(0),
-        Some(e) => Reply::Int(tri!(as_str(e)).bytes.len() as i64),
+        Some(e) => Reply::Int(tri!(as_str(e)).len() as i64),
     }
 }
 
@@ -406,9 +398,9 @@ fn getrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let Some(e) = lookup_read(ctx, &args[1], Read::Normal) else {
         return empty;
     };
-    let s = &tri!(as_str(e)).bytes;
+    let s = tri!(as_str(e)).as_bytes();
     match range_of(s.len(), start, end) {
-        Some((a, b)) => Reply::Bulk(s.slice(a..=b)),
+        Some((a, b)) => Reply::Bulk(Bytes::copy_from_slice(&s[a..=b])),
         None => empty,
     }
 }
@@ -421,7 +413,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let (key, patch) = (&args[1], &args[3]);
     let existing = match lookup_write(ctx, key) {
         None => None,
-        Some(e) => Some(tri!(as_str(e)).bytes.len()),
+        Some(e) => Some(tri!(as_str(e)).len()),
     };
     // Writing nothing changes nothing: the reply is the current length.
     if patch.is_empty() {
@@ -432,20 +424,20 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let end = offset + patch.len();
     let new_len = match existing {
         None => {
-            let mut buf = BytesMut::zeroed(end);
+            let mut buf = vec![0; end];
             buf[offset..].copy_from_slice(patch);
-            store(ctx, key, Value::Str(Str::raw(buf.freeze())), false);
+            store(ctx, key, Value::Str(Str::raw(buf)), false);
             end
         }
         Some(_) => {
             let Some(Value::Str(s)) = stored_value(ctx, key) else { unreachable!("checked above") };
-            let mut buf = into_mut(std::mem::take(&mut s.bytes));
-            if buf.len() < end {
-                buf.resize(end, 0);
-            }
-            buf[offset..end].copy_from_slice(patch);
-            *s = Str::raw(buf.freeze());
-            s.bytes.len()
+            s.edit(|buf| {
+                if buf.len() < end {
+                    buf.resize(end, 0);
+                }
+                buf[offset..end].copy_from_slice(patch);
+            });
+            s.len()
         }
     };
     ctx.modified(key);
@@ -460,7 +452,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 fn incr_decr(ctx: &mut Ctx<'_>, key: &Bytes, by: i64) -> Reply {
     let current = match lookup_write(ctx, key) {
         None => 0,
-        Some(e) => match parse_i64(&tri!(as_str(e)).bytes) {
+        Some(e) => match parse_i64(tri!(as_str(e)).as_bytes()) {
             Some(v) => v,
             None => return Reply::err(NOT_INTEGER),
         },
@@ -505,8 +497,8 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         Some(e) => {
             let s = tri!(as_str(e));
             let parsed = match s.enc {
-                rhea_keyspace::StrEnc::Int => parse_i64(&s.bytes).map(LongDouble::from_i64),
-                _ => LongDouble::parse(&s.bytes),
+                rhea_keyspace::StrEnc::Int => parse_i64(s.as_bytes()).map(LongDouble::from_i64),
+                _ => LongDouble::parse(s.as_bytes()),
             };
             match parsed {
                 Some(v) => v,

@@ -79,6 +79,25 @@ impl<'a> Ctx<'a> {
         Some(e)
     }
 
+    /// Look a key up for a read (`lookupKeyRead`): the access time is updated, except
+    /// while a snapshot exists. Redis skips it while a child process exists to avoid
+    /// copy-on-write of the touched pages; here the touch would copy the entry's whole
+    /// dict segment (its nodes, keys and short strings) for the snapshot.
+    pub fn lookup_for_read(&mut self, key: &[u8]) -> Option<&Entry> {
+        if super::rehash::SnapshotHold::any() {
+            return self.peek_ref(key);
+        }
+        self.lookup(key).map(|e| &*e)
+    }
+
+    /// Look a key up read-only without updating its access time; a segment a snapshot
+    /// shares is not copied.
+    pub fn peek_ref(&mut self, key: &[u8]) -> Option<&Entry> {
+        let acc = self.access();
+        let idx = self.client.db;
+        self.srv.dbs[idx].lookup_ref(key, &acc)
+    }
+
     /// Look a key up without updating its access time (OBJECT, TYPE-like inspection).
     pub fn peek(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let acc = self.access();

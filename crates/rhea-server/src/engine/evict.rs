@@ -92,13 +92,14 @@ impl Pool {
     /// `evictionPoolPopulate`'s insertion: a candidate goes before the first entry with
     /// a score not below its own; in a full pool it pushes out the worst entry, or is
     /// dropped if it is worse than all of them. `key` is cloned only when kept.
-    pub fn insert(&mut self, idle: u64, db: usize, key: &Bytes) {
+    pub fn insert(&mut self, idle: u64, db: usize, key: &[u8]) {
         let k = self.entries.partition_point(|e| e.idle < idle);
+        let key = || Bytes::copy_from_slice(key);
         if self.entries.len() < POOL_SIZE {
-            self.entries.insert(k, Candidate { idle, db, key: key.clone() });
+            self.entries.insert(k, Candidate { idle, db, key: key() });
         } else if k > 0 {
             self.entries.remove(0);
-            self.entries.insert(k - 1, Candidate { idle, db, key: key.clone() });
+            self.entries.insert(k - 1, Candidate { idle, db, key: key() });
         }
     }
 
@@ -290,9 +291,9 @@ fn pick_victim(srv: &mut Server) -> Option<(usize, Bytes)> {
             let j = srv.evict.next_db;
             let db = &srv.dbs[j];
             let key = if allkeys {
-                db.dict.random(&mut srv.rng).map(|(k, _)| k)
+                db.dict.random(&mut srv.rng).map(|(k, _)| &k[..])
             } else {
-                db.expires.random(&mut srv.rng).map(|(k, _)| k)
+                db.expires.random(&mut srv.rng).map(|(k, _)| &k[..])
             };
             if let Some(k) = key {
                 return Some((j, Bytes::copy_from_slice(k)));
