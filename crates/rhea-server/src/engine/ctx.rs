@@ -234,10 +234,8 @@ impl<'a> Ctx<'a> {
     pub fn kill(&mut self, id: ClientId) {
         if id == self.client.id {
             self.client.close_after_reply = true;
-        } else if let Some(mut c) = self.srv.clients.remove(&id) {
-            c.flush();
-            self.srv.forget_client(&mut c);
-            c.close();
+        } else {
+            self.srv.close_client(id);
         }
     }
 

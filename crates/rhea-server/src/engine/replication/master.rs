@@ -375,11 +375,10 @@ impl Server {
 
     /// Disconnect a client that is in the client map.
     pub fn close_client(&mut self, id: ClientId) {
-        if let Some(mut c) = self.clients.remove(&id) {
+        if let Some(c) = self.clients.get_mut(&id) {
             c.flush();
-            self.forget_client(&mut c);
-            c.close();
         }
+        self.free_client(id);
     }
 
     /// `refreshGoodSlavesCount`: online replicas that acked within min-replicas-max-lag.

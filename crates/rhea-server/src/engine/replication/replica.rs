@@ -208,10 +208,7 @@ impl Server {
     fn master_link_down(&mut self, reason: &str) {
         let Some(m) = self.repl.master.as_mut() else { return };
         if let Some(id) = m.client {
-            if let Some(mut c) = self.clients.remove(&id) {
-                self.forget_client(&mut c);
-            }
-            return;
+            return self.free_client(id);
         }
         if m.state != ReplState::Connect {
             m.state = ReplState::Connect;
