@@ -294,8 +294,9 @@ mod tests {
     fn snapshot_sees_old_aggregate_and_counts_the_copy() {
         let acc = Access::default();
         let mut db = Db::new();
-        let items = (0..100).map(|i| b(&format!("item{i}"))).collect();
-        db.set(b("list"), Value::List(items), 0, false);
+        let items =
+            (0..100).map(|i| b(&format!("item{i}"))).collect::<std::collections::VecDeque<_>>();
+        db.set(b("list"), Value::list(items), 0, false);
         db.set(b("s"), Value::string("short"), 0, false);
         let snap = db.clone();
         let before = crate::cow::bytes();

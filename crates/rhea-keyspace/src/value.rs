@@ -32,8 +32,8 @@ pub const SHARED_STR_MIN: usize = 1024;
 
 /// A string value and the encoding Redis would have given it.
 ///
-/// 24 bytes with the encoding (so [`Value`] is 32, its list variant's size, and a keyspace
-/// [`Entry`] 40); the string's bytes are one exact-size allocation (a 100-byte value is
+/// 24 bytes with the encoding (so [`Value`] is 24 too, and a keyspace [`Entry`] 32); the
+/// string's bytes are one exact-size allocation (a 100-byte value is
 /// one 112-byte jemalloc region, as Redis's sds). `Bytes` (32 bytes inline, and a shared
 /// header allocated on its first clone) cost 8 bytes more per entry, which pushed the
 /// dict node from the 80-byte size class to the 96-byte one.
@@ -178,7 +178,9 @@ impl Str {
 #[derive(Clone, Debug)]
 pub enum Value {
     Str(Str),
-    List(VecDeque<Bytes>),
+    /// Boxed: a bare `VecDeque` (32 bytes) would make every `Value` 32 bytes and push the
+    /// keyspace node past 64 bytes.
+    List(Box<VecDeque<Bytes>>),
     Hash(Hash),
     Set(Set),
     ZSet(ZSet),
@@ -187,6 +189,10 @@ pub enum Value {
 impl Value {
     pub fn string(b: impl Into<Vec<u8>>) -> Value {
         Value::Str(Str::new(b))
+    }
+
+    pub fn list(items: impl Into<VecDeque<Bytes>>) -> Value {
+        Value::List(Box::new(items.into()))
     }
 
     /// The name TYPE reports.
@@ -347,14 +353,14 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     /// Every key pays for one `Value` in its entry: aggregates keep their representation
-    /// boxed (a list's `VecDeque`, 32 bytes, is the largest variant) so a string key does
-    /// not pay for more, a string is a bare boxed slice, and the entry's inline/shared
-    /// choice fits in the value's own tag. A 40-byte entry with a 32-byte `Bytes` key and
-    /// the chain link makes an 80-byte dict node, which is a jemalloc size class.
+    /// boxed (a list's `VecDeque` too, which would be 32 bytes inline) so a string key
+    /// does not pay for more, a string is a bare boxed slice, and the entry's
+    /// inline/shared choice fits in the value's own tag. A 32-byte entry, a 16-byte key,
+    /// the chain link and the node's reference count make 64 bytes, a jemalloc size class.
     #[test]
     fn value_stays_small() {
-        assert!(size_of::<super::Value>() <= 32, "Value is {} bytes", size_of::<super::Value>());
-        assert!(size_of::<super::Entry>() <= 40, "Entry is {} bytes", size_of::<super::Entry>());
+        assert!(size_of::<super::Value>() <= 24, "Value is {} bytes", size_of::<super::Value>());
+        assert!(size_of::<super::Entry>() <= 32, "Entry is {} bytes", size_of::<super::Entry>());
         assert!(size_of::<super::Str>() <= 24, "Str is {} bytes", size_of::<super::Str>());
     }
 
@@ -368,7 +374,7 @@ mod tests {
         let snap = s.clone();
         s.set_value(Value::string(Bytes::from_static(b"new")));
         assert!(matches!(snap.value(), Value::Str(x) if x.as_bytes() == b"old"));
-        let mut l = Entry::new(Value::List(vec![Bytes::from_static(b"a")].into()), 0);
+        let mut l = Entry::new(Value::list(vec![Bytes::from_static(b"a")]), 0);
         let snap = l.clone();
         let before = crate::cow::bytes();
         if let Value::List(items) = l.value_mut() {

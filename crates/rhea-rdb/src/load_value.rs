@@ -37,7 +37,7 @@ pub fn read_value(cur: &mut Cursor<'_>, ty: u8, limits: &EncodingLimits) -> Resu
             for _ in 0..n {
                 l.push_back(cur.string()?);
             }
-            Value::List(l)
+            Value::list(l)
         }
         T_SET => {
             let n = cur.count(1)?;
@@ -88,7 +88,7 @@ pub fn read_value(cur: &mut Cursor<'_>, ty: u8, limits: &EncodingLimits) -> Resu
         T_LIST_ZIPLIST => {
             let blob = cur.string()?;
             let items = legacy::ziplist_decode(&blob).map_err(|e| cur.corrupt_at(at, e))?;
-            Value::List(items.into())
+            Value::list(items)
         }
         T_SET_INTSET => {
             let blob = cur.string()?;
@@ -178,7 +178,7 @@ pub fn read_value(cur: &mut Cursor<'_>, ty: u8, limits: &EncodingLimits) -> Resu
                     l.extend(items);
                 }
             }
-            Value::List(l)
+            Value::list(l)
         }
         T_STREAM_LISTPACKS | T_STREAM_LISTPACKS_2 => {
             return Err(Error::Unsupported {

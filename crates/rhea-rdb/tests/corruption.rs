@@ -232,7 +232,9 @@ fn damaged_writer_output_never_panics() {
     db.set(b("s".into()), Value::string("abc".repeat(30)), 0, false);
     db.set(
         b("l".into()),
-        Value::List((0..3000).map(|i| b(format!("e{}", i % 97))).collect()),
+        Value::list(
+            (0..3000).map(|i| b(format!("e{}", i % 97))).collect::<std::collections::VecDeque<_>>(),
+        ),
         0,
         false,
     );

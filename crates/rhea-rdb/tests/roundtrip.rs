@@ -65,7 +65,9 @@ fn build(g: Gen, limits: &EncodingLimits) -> Value {
     let b = Bytes::from;
     match g {
         Gen::Str(s) => Value::string(s),
-        Gen::List(l) => Value::List(l.into_iter().map(b).collect()),
+        Gen::List(l) => {
+            Value::list(l.into_iter().map(b).collect::<std::collections::VecDeque<_>>())
+        }
         Gen::Set(m) => {
             let mut s = Set::new_for(&m[0]);
             for x in m {

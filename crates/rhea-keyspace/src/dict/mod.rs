@@ -80,7 +80,7 @@ impl CloneCost for crate::value::Entry {
     }
 }
 pub use table::SEGMENT_BUCKETS;
-use table::{Link, Node, Table};
+use table::{Link, Node, Table, into_node, node_mut};
 
 pub struct Dict<K, V> {
     /// `ht[0]` holds everything except during a rehash, when entries move to `ht[1]`.
@@ -198,6 +198,7 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
         let table = &mut self.ht[t];
         let mut link = table.bucket_mut(h as usize & table.mask());
         while let Some(node) = link {
+            let node = node_mut(node);
             if node.key.borrow() == key {
                 return Some(node);
             }
@@ -210,7 +211,7 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
     fn push_new(&mut self, h: u64, key: K, val: V) -> &mut V {
         let table = &mut self.ht[usize::from(self.rehash_idx.is_some())];
         let idx = h as usize & table.mask();
-        &mut table.push(idx, Box::new(Node { key, val, next: None })).val
+        &mut table.push(idx, Node { key, val, next: None }).val
     }
 
     pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
@@ -277,13 +278,13 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
         let mut link = table.bucket_mut(h as usize & table.mask());
         let node = loop {
             if link.as_ref().is_some_and(|n| n.key.borrow() == key) {
-                let mut node = link.take().expect("checked above");
+                let mut node = into_node(link.take().expect("checked above"));
                 *link = node.next.take();
                 break node;
             }
             match link {
                 None => unreachable!("find_node saw the key in this bucket"),
-                Some(node) => link = &mut node.next,
+                Some(node) => link = &mut node_mut(node).next,
             }
         };
         table.used -= 1;
@@ -300,10 +301,11 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
     pub fn for_each_mut(&mut self, mut f: impl FnMut(&K, &mut V)) {
         for table in &mut self.ht {
             table.for_each_bucket_mut(|link| {
-                let mut cur = link.as_deref_mut();
+                let mut cur = link.as_mut();
                 while let Some(node) = cur {
+                    let node = node_mut(node);
                     f(&node.key, &mut node.val);
-                    cur = node.next.as_deref_mut();
+                    cur = node.next.as_mut();
                 }
             });
         }
@@ -317,13 +319,14 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
             table.for_each_bucket_mut(|link| {
                 let mut kept: Link<K, V> = None;
                 let mut cur = link.take();
-                while let Some(mut node) = cur {
+                while let Some(mut node_ref) = cur {
+                    let node = node_mut(&mut node_ref);
                     cur = node.next.take();
                     if keep(&node.key, &mut node.val) {
                         node.next = kept;
-                        kept = Some(node);
+                        kept = Some(node_ref);
                     } else {
-                        doomed.push(node);
+                        doomed.push(node_ref);
                         removed += 1;
                     }
                 }

@@ -168,13 +168,14 @@ impl<K: Hash + Eq + Clone + super::CloneCost, V: Clone + super::CloneCost> Dict<
         let growing = self.ht[1].size > self.ht[0].size;
         let mask = self.ht[1].mask();
         let mut link = self.ht[0].bucket_mut(idx).take();
-        while let Some(mut node) = link {
+        while let Some(mut node_ref) = link {
+            let node = super::table::node_mut(&mut node_ref);
             link = node.next.take();
             // Shrinking: the sizes are powers of two, so the small table's bucket is the
             // big one's index masked, with no need to hash again.
             let to = if growing { self.hash(&node.key) as usize & mask } else { idx & mask };
             self.ht[0].used -= 1;
-            self.ht[1].push(to, node);
+            self.ht[1].push_ref(to, node_ref);
         }
     }
 

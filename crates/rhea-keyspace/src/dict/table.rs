@@ -9,6 +9,13 @@
 //! zeroing 16 MB in one pause (Redis gets the same from `calloc`'s lazily zeroed pages);
 //! each segment gets its own buffer on its first write, which is not a snapshot copy and
 //! is not counted.
+//!
+//! Chain nodes are reference-counted too (a `triomphe::Arc`: one 8-byte count, no weak
+//! count, so a keyspace node still fills exactly one 64-byte jemalloc class). Copying a
+//! shared segment therefore copies 256 pointers, and a write copies only the nodes on
+//! the path to the key it changes ([`node_mut`]): under random writes during a save,
+//! whole-segment copies duplicated every entry (the saved dataset twice over), where a
+//! forked Redis duplicates the 4 KiB pages that were written.
 
 use std::borrow::Borrow;
 use std::sync::Arc;
@@ -22,7 +29,40 @@ pub(super) struct Node<K, V> {
     pub next: Link<K, V>,
 }
 
-pub(super) type Link<K, V> = Option<Box<Node<K, V>>>;
+pub(super) type Link<K, V> = Option<NodeRef<K, V>>;
+pub(super) type NodeRef<K, V> = triomphe::Arc<Node<K, V>>;
+
+/// The node behind `node`, made private to this table: a node a snapshot still shares is
+/// copied (key, value and the pointer to the rest of its chain) and the copy counted in
+/// [`crate::cow`]. The caller must also have made private every node before it in its
+/// chain and the chain's segment, so that the copy is linked in.
+pub(super) fn node_mut<K, V>(node: &mut NodeRef<K, V>) -> &mut Node<K, V>
+where
+    K: Clone + CloneCost,
+    V: Clone + CloneCost,
+{
+    if !node.is_unique() {
+        crate::cow::add(node_bytes(node) as u64);
+    }
+    triomphe::Arc::make_mut(node)
+}
+
+/// Take the node out of its `Arc`: moved when this table owned it alone, cloned when a
+/// snapshot shares it (then counted in [`crate::cow`]).
+pub(super) fn into_node<K, V>(node: NodeRef<K, V>) -> Node<K, V>
+where
+    K: Clone + CloneCost,
+    V: Clone + CloneCost,
+{
+    triomphe::Arc::try_unwrap(node).unwrap_or_else(|shared| {
+        crate::cow::add(node_bytes(&shared) as u64);
+        Node::clone(&shared)
+    })
+}
+
+fn node_bytes<K: CloneCost, V: CloneCost>(n: &Node<K, V>) -> usize {
+    size_of::<Node<K, V>>() + n.key.clone_bytes() + n.val.clone_bytes()
+}
 
 /// Buckets per copy-on-write segment: small enough that copying one on first write is a
 /// few microseconds, large enough that a snapshot of a big table is a few thousand
@@ -116,11 +156,16 @@ impl<K: Clone + CloneCost, V: Clone + CloneCost> Table<K, V> {
 
     /// Push a node at the head of bucket `idx` (Redis inserts at the head too: recent
     /// keys are the likeliest to be read again).
-    pub fn push(&mut self, idx: usize, mut node: Box<Node<K, V>>) -> &mut Node<K, V> {
+    pub fn push(&mut self, idx: usize, node: Node<K, V>) -> &mut Node<K, V> {
+        self.push_ref(idx, triomphe::Arc::new(node))
+    }
+
+    /// [`Table::push`] for a node already behind its `Arc` (a rehash moving it).
+    pub fn push_ref(&mut self, idx: usize, mut node: NodeRef<K, V>) -> &mut Node<K, V> {
         self.used += 1;
         let slot = self.bucket_mut(idx);
-        node.next = slot.take();
-        slot.insert(node)
+        node_mut(&mut node).next = slot.take();
+        node_mut(slot.insert(node))
     }
 
     /// Every bucket, in order, for whole-table rewrites (`retain`, `for_each_mut`):
@@ -135,30 +180,23 @@ impl<K: Clone + CloneCost, V: Clone + CloneCost> Table<K, V> {
     }
 }
 
-/// Approximate heap bytes of a segment's copy, for the copy-on-write statistics: the
-/// bucket array, the nodes, and what cloning their keys and values allocates.
-fn segment_bytes<K: CloneCost, V: CloneCost>(seg: &Segment<K, V>) -> u64 {
-    let mut bytes = seg.len() * size_of::<Link<K, V>>();
-    for link in seg {
-        let mut cur = link.as_deref();
-        while let Some(n) = cur {
-            bytes += size_of::<Node<K, V>>() + n.key.clone_bytes() + n.val.clone_bytes();
-            cur = n.next.as_deref();
-        }
-    }
-    bytes as u64
+/// Heap bytes of a segment's copy, for the copy-on-write statistics: its bucket array
+/// (the nodes stay shared until written, see [`node_mut`]).
+fn segment_bytes<K, V>(seg: &Segment<K, V>) -> u64 {
+    (seg.len() * size_of::<Link<K, V>>()) as u64
 }
 
 /// Unlink chains iteratively when this table was a segment's last owner: dropping a long
-/// chain recursively could overflow the stack.
+/// chain recursively could overflow the stack. A node a snapshot still shares ends the
+/// walk (dropping our reference only decrements it).
 impl<K, V> Drop for Table<K, V> {
     fn drop(&mut self) {
         for seg in std::mem::take(&mut self.segments) {
             if let Ok(mut owned) = Arc::try_unwrap(seg) {
                 for link in owned.iter_mut() {
                     let mut cur = link.take();
-                    while let Some(mut node) = cur {
-                        cur = node.next.take();
+                    while let Some(node) = cur {
+                        cur = triomphe::Arc::try_unwrap(node).ok().and_then(|mut n| n.next.take());
                     }
                 }
             }

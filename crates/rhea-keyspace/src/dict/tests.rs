@@ -188,6 +188,51 @@ fn reads_and_misses_do_not_copy_shared_segments() {
     assert_eq!(copied.count(), 1, "one write copies exactly one segment");
 }
 
+/// Addresses of every node of both tables, by key.
+fn node_ptrs(d: &Dict<u32, u32>) -> std::collections::HashMap<u32, *const Node<u32, u32>> {
+    let mut out = std::collections::HashMap::new();
+    for t in &d.ht {
+        for i in 0..t.size {
+            let mut cur = t.bucket(i).as_ref();
+            while let Some(n) = cur {
+                out.insert(n.key, triomphe::Arc::as_ptr(n));
+                cur = n.next.as_ref();
+            }
+        }
+    }
+    out
+}
+
+/// A write while a snapshot is alive copies the segment's bucket array and the nodes on
+/// the path to the key (those before it in its chain, and its own), never the rest: the
+/// snapshot keeps the old value, every other entry stays shared.
+#[test]
+fn a_write_copies_only_its_path_not_the_segment() {
+    let mut d = Dict::new();
+    for i in 0..2000u32 {
+        d.insert(i, i);
+    }
+    while d.rehash(100) {}
+    let snap = d.clone();
+    let (before, h) = (node_ptrs(&d), d.hash(&7));
+    *d.get_mut(&7).unwrap() = 70;
+    let after = node_ptrs(&d);
+    let idx = h as usize & d.ht[0].mask();
+    let mut path = Vec::new();
+    let mut cur = d.ht[0].bucket(idx).as_ref();
+    while let Some(n) = cur {
+        path.push(n.key);
+        if n.key == 7 {
+            break;
+        }
+        cur = n.next.as_ref();
+    }
+    let copied: Vec<u32> = (0..2000).filter(|k| before[k] != after[k]).collect();
+    path.sort_unstable();
+    assert_eq!(copied, path, "only the path to key 7 is copied");
+    assert_eq!((snap.get(&7), d.get(&7)), (Some(&7), Some(&70)));
+}
+
 // ===== incremental rehashing =====
 
 /// A dict holding `0..n`, inserted in order, then more keys from `n` on until an insert
@@ -441,12 +486,12 @@ fn a_snapshot_taken_mid_rehash_keeps_its_contents() {
     assert!((0..end).all(|k| d.get(&k).copied() == [None, Some(k + 1), Some(k)][k as usize % 3]));
 }
 
-/// The keyspace's node (boxed-slice key, entry, chain link) fills a 64-byte jemalloc
-/// size class exactly: each byte more would cost 16 per key.
+/// The keyspace's node (boxed-slice key, entry, chain link) behind its reference count
+/// fills a 64-byte jemalloc size class exactly: each byte more would cost 16 per key.
 #[test]
 fn keyspace_node_is_64_bytes() {
-    let size = size_of::<super::table::Node<crate::Key, crate::Entry>>();
-    assert!(size <= 64, "keyspace dict node is {size} bytes");
+    let size = size_of::<super::table::Node<crate::Key, crate::Entry>>() + size_of::<usize>();
+    assert!(size <= 64, "keyspace dict node and its count are {size} bytes");
 }
 
 /// A read through `Db::lookup_ref` leaves every segment shared with a snapshot; a

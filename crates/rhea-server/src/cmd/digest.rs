@@ -61,7 +61,7 @@ pub fn object(digest: &mut Digest, value: &Value, has_ttl: bool) {
     match value {
         Value::Str(s) => mix(digest, s.as_bytes()),
         Value::List(l) => {
-            for e in l {
+            for e in l.iter() {
                 mix(digest, e);
             }
         }
@@ -165,8 +165,11 @@ mod tests {
         let lim = EncodingLimits::default();
         assert_eq!(digest_of(Value::string("5")), "f8c2498ca74cdde7d02de23246736a661485b50e");
         assert_eq!(digest_of(Value::string("-100000")), "a5bb26c985e5c2dc2e6f361339bca14a52294370");
-        let list = ["1", "200", "-5000", "70000", "x", "yy"].iter().map(|s| b(s)).collect();
-        assert_eq!(digest_of(Value::List(list)), "b86af59704cd3aca8bf242e5df84c58b599373ab");
+        let list = ["1", "200", "-5000", "70000", "x", "yy"]
+            .iter()
+            .map(|s| b(s))
+            .collect::<std::collections::VecDeque<_>>();
+        assert_eq!(digest_of(Value::list(list)), "b86af59704cd3aca8bf242e5df84c58b599373ab");
         let mut h = Hash::new();
         h.set(b("f1"), b("v1"), &lim);
         h.set(b("f2"), b("12"), &lim);
@@ -192,7 +195,12 @@ mod tests {
     fn dataset_digest_matches_redis() {
         let mut db = Db::new();
         db.set(b("a"), Value::string("1"), 0, false);
-        db.set(b("l"), Value::List([b("a"), b("b")].into_iter().collect()), 0, false);
+        db.set(
+            b("l"),
+            Value::list([b("a"), b("b")].into_iter().collect::<std::collections::VecDeque<_>>()),
+            0,
+            false,
+        );
         assert_eq!(hex(&dataset_digest(&[db])), "d05b986198ed9d2915480601f7f0a2b5f83ddc68");
     }
 }

@@ -201,7 +201,7 @@ mod tests {
             ["1", "200", "-5000", "70000", "x", "yy"].iter().map(|s| b(s)).collect();
         let shape = quicklist_shape(list.iter().map(|e| &e[..]), -2);
         assert_eq!(shape.node_sizes, vec![28]);
-        assert_eq!(serialized_len(&Value::List(list), -2), 31);
+        assert_eq!(serialized_len(&Value::list(list), -2), 31);
         let lim = EncodingLimits::default();
         let mut h = Hash::new();
         h.set(b("f1"), b("v1"), &lim);
