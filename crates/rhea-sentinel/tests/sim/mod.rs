@@ -683,6 +683,13 @@ impl World {
 
     // ===== invariants =====
 
+    fn violation(&mut self, v: String) {
+        if !self.violations.contains(&v) {
+            self.note(format!("VIOLATION {v}"));
+            self.violations.push(v);
+        }
+    }
+
     /// Checked after every batch of actions of sentinel `j`.
     fn check_invariants(&mut self, j: usize) {
         let Some(core) = &self.sentinels[j].core else { return };
@@ -690,10 +697,10 @@ impl World {
         let myid = core.myid().to_string();
         if st.failover_state >= FailoverState::SelectSlave {
             match self.leaders.get(&st.failover_epoch) {
-                Some(other) if *other != myid => self.violations.push(format!(
-                    "two leaders in epoch {}: {} and {}",
-                    st.failover_epoch, other, myid
-                )),
+                Some(other) if *other != myid => {
+                    let v = format!("two leaders in epoch {}: {} and {}", st.failover_epoch, other, myid);
+                    self.violation(v);
+                }
                 _ => {
                     self.leaders.insert(st.failover_epoch, myid);
                 }
@@ -703,10 +710,10 @@ impl World {
             && let Some(p) = st.promoted.clone()
         {
             match self.promoted.get(&st.failover_epoch) {
-                Some(other) if *other != p => self.violations.push(format!(
-                    "two replicas promoted in epoch {}: {:?} and {:?}",
-                    st.failover_epoch, other, p
-                )),
+                Some(other) if *other != p => {
+                    let v = format!("two replicas promoted in epoch {}: {:?} and {:?}", st.failover_epoch, other, p);
+                    self.violation(v);
+                }
                 _ => {
                     self.promoted.insert(st.failover_epoch, p);
                 }
