@@ -97,7 +97,9 @@ pub fn start_failover_if_needed(g: &mut Global, m: &mut MasterState, now: i64) -
     if !m.inst.flags.o_down || m.inst.flags.failover_in_progress {
         return false;
     }
-    if now - m.failover_start_time < m.failover_timeout * 2 {
+    // Redis's clock is the Unix time, so its "0 = never" start time is always long
+    // ago; with a monotonic clock that may start near 0 it has to be said explicitly.
+    if m.failover_start_time != 0 && now - m.failover_start_time < m.failover_timeout * 2 {
         if m.failover_delay_logged != m.failover_start_time {
             m.failover_delay_logged = m.failover_start_time;
             let wall = g.previous_unix + (m.failover_start_time + m.failover_timeout * 2 - now);
@@ -133,6 +135,7 @@ pub fn select_replica(g: &Global, m: &MasterState, now: i64) -> Option<usize> {
                 && !r.disconnected()
                 && now - r.link.last_avail_time <= t.ping_period * 5
                 && r.slave_priority != 0
+                && r.info_refresh != 0
                 && now - r.info_refresh <= info_validity
                 && r.master_link_down_time <= max_master_down_time
         })

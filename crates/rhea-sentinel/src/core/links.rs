@@ -66,7 +66,7 @@ fn reconnect(g: &mut Global, m: &mut MasterState, who: Who, now: i64) {
     if !ri.disconnected() || ri.addr.port == 0 {
         return;
     }
-    if now - ri.link.last_reconn_time < g.timing.ping_period {
+    if ri.link.last_reconn_time != 0 && now - ri.link.last_reconn_time < g.timing.ping_period {
         return;
     }
     let (host, port, kind) = (ri.addr.ip.clone(), ri.addr.port, ri.kind);

@@ -355,3 +355,6 @@ pub(crate) fn close_links(g: &mut Global, ri: &mut Instance) {
     }
     ri.link.pending.clear();
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,6 +19,7 @@ pub fn master_looks_sane(g: &Global, m: &MasterState, now: i64) -> bool {
     ri.role_reported == Role::Master
         && !ri.flags.s_down
         && !ri.flags.o_down
+        && ri.info_refresh != 0
         && now - ri.info_refresh < g.timing.info_period * 2
 }
 

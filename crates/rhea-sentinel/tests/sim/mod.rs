@@ -698,7 +698,10 @@ impl World {
         if st.failover_state >= FailoverState::SelectSlave {
             match self.leaders.get(&st.failover_epoch) {
                 Some(other) if *other != myid => {
-                    let v = format!("two leaders in epoch {}: {} and {}", st.failover_epoch, other, myid);
+                    let v = format!(
+                        "two leaders in epoch {}: {} and {}",
+                        st.failover_epoch, other, myid
+                    );
                     self.violation(v);
                 }
                 _ => {
@@ -711,7 +714,10 @@ impl World {
         {
             match self.promoted.get(&st.failover_epoch) {
                 Some(other) if *other != p => {
-                    let v = format!("two replicas promoted in epoch {}: {:?} and {:?}", st.failover_epoch, other, p);
+                    let v = format!(
+                        "two replicas promoted in epoch {}: {:?} and {:?}",
+                        st.failover_epoch, other, p
+                    );
                     self.violation(v);
                 }
                 _ => {
