@@ -72,10 +72,12 @@ impl InfoReport {
                 r.run_id = Some(line[7..47].to_string());
             }
             let b = line.as_bytes();
-            if b.len() >= 7 && line.starts_with("slave") && b[5].is_ascii_digit() {
-                if let Some(addr) = parse_replica_line(line) {
-                    r.replicas.push(addr);
-                }
+            if b.len() >= 7
+                && line.starts_with("slave")
+                && b[5].is_ascii_digit()
+                && let Some(addr) = parse_replica_line(line)
+            {
+                r.replicas.push(addr);
             }
             if line.len() >= 32 && line.starts_with("master_link_down_since_seconds") {
                 r.master_link_down_ms = atoi(&line[31..]).saturating_mul(1000);

@@ -24,7 +24,8 @@
 //!            Event{level, kind, message} · Log · FlushConfig · RunScript · Crash
 //! ```
 //!
-//! * **Time.** `now` is a monotonic clock in ms (any origin > 0); `unix_ms` the wall
+//! * **Time.** `now` is a monotonic clock in ms (any origin > 0; a timestamp of 0 means
+//!   "never", which Redis gets for free from its Unix-time clock); `unix_ms` the wall
 //!   clock, used for TILT detection (together with the monotonic gap) and dates in logs.
 //!   Every input takes `now`; the core never reads a clock.
 //! * **Links.** The core allocates a fresh [`io::LinkId`] per connection and asks for it
@@ -57,6 +58,9 @@
 //!   timeouts are the driver's, and PENDING-SCRIPTS answers an empty array.
 //! * SENTINEL SET does not check that a script path exists and is executable.
 //! * Ties in the vote count are broken by first-seen order, not by dict order.
+//! * The `master_reboot` flag is listed in `flags` (believed 7.0, unverified).
+//! * Redis measures everything with its wall clock; here timers use the monotonic clock
+//!   and only TILT looks at the wall clock too.
 //! * SENTINEL HELP and the non-SENTINEL commands (ROLE, INFO's other sections) are left
 //!   to the driver.
 

@@ -131,8 +131,7 @@ pub fn select_replica(g: &Global, m: &MasterState, now: i64) -> Option<usize> {
     let mut candidates: Vec<usize> = (0..m.replicas.len())
         .filter(|&i| {
             let r = &m.replicas[i];
-            !(r.flags.s_down || r.flags.o_down)
-                && !r.disconnected()
+            !(r.flags.s_down || r.flags.o_down || r.disconnected())
                 && now - r.link.last_avail_time <= t.ping_period * 5
                 && r.slave_priority != 0
                 && r.info_refresh != 0

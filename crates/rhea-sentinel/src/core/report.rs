@@ -25,6 +25,9 @@ pub struct MasterStatus {
     pub sentinels: Vec<String>,
 }
 
+/// One INFO-CACHE entry: age in ms and the cached INFO text (if any yet).
+pub type CachedInfo = (i64, Option<String>);
+
 /// `flags` as Redis lists them, comma-separated.
 fn flags_string(ri: &Instance) -> String {
     let f = &ri.flags;
@@ -201,11 +204,7 @@ impl Sentinel {
 
     /// SENTINEL INFO-CACHE: per master, (age ms, INFO text) for the master and then
     /// each replica. Redis tests the *master's* `info_refresh` for every entry's age.
-    pub fn info_cache(
-        &self,
-        names: &[String],
-        now: i64,
-    ) -> Vec<(String, Vec<(i64, Option<String>)>)> {
+    pub fn info_cache(&self, names: &[String], now: i64) -> Vec<(String, Vec<CachedInfo>)> {
         self.masters
             .iter()
             .filter(|m| names.is_empty() || names.contains(&m.inst.name))

@@ -369,7 +369,7 @@ impl World {
                 self.schedule(next, Ev::Tick(j));
             }
             Ev::LinkUp(j, link) => {
-                if self.deferred(j, &ev) || !self.conns.get(&(j, link)).is_some_and(|c| !c.broken) {
+                if self.deferred(j, &ev) || self.conns.get(&(j, link)).is_none_or(|c| c.broken) {
                     return;
                 }
                 let ip = self.sentinels[j].ip.clone();
@@ -394,7 +394,7 @@ impl World {
                 if self.deferred(j, &Ev::ToSentinel(j, link, reply.clone())) {
                     return;
                 }
-                if !self.conns.get(&(j, link)).is_some_and(|c| !c.broken) {
+                if self.conns.get(&(j, link)).is_none_or(|c| c.broken) {
                     return;
                 }
                 let now = self.now;
