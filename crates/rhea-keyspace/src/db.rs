@@ -22,14 +22,13 @@ pub struct Access {
     pub is_master_client: bool,
 }
 
-/// A key as the keyspace dictionary stores it: exactly its bytes, 16 bytes inline.
+/// A key as the keyspace dictionary stores it: exactly its bytes, one pointer inline.
 ///
-/// `Bytes` would be 32 inline (plus a shared header allocated on its first clone), and
-/// the key sits in every dict node: with a 40-byte [`Entry`] and the chain link, a boxed
-/// slice makes the node 64 bytes (a jemalloc size class) instead of 80. Keys arrive as
-/// `Bytes` from the protocol and are copied once, into an exact-size allocation, when
-/// inserted; a snapshot's segment copy copies them too (they are short).
-pub type Key = Box<[u8]>;
+/// `Bytes` would be 32 bytes inline (plus a shared header allocated on its first clone)
+/// and `Box<[u8]>` 16; the key sits in every dict node, and [`ThinBytes`](rhea_sys::ThinBytes) (length inside
+/// the allocation, like an sds header) keeps the node at 48 bytes. Keys arrive as `Bytes`
+/// from the protocol and are copied once, into an exact-size allocation, when inserted.
+pub type Key = rhea_sys::ThinBytes;
 
 #[derive(Clone, Default)]
 pub struct Db {
@@ -87,7 +86,7 @@ impl Db {
         if let Some((k, e)) = self.dict.remove(key) {
             e.note_dropped();
             self.expires.remove(key);
-            self.expired_log.push(Bytes::from(k));
+            self.expired_log.push(Bytes::copy_from_slice(&k));
         }
     }
 

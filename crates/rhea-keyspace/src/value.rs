@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use rhea_resp::number::parse_i64;
+use rhea_sys::ThinBytes;
 
 use crate::hash::Hash;
 use crate::set::Set;
@@ -32,26 +33,27 @@ pub const SHARED_STR_MIN: usize = 1024;
 
 /// A string value and the encoding Redis would have given it.
 ///
-/// 24 bytes with the encoding (so [`Value`] is 24 too, and a keyspace [`Entry`] 32); the
-/// string's bytes are one exact-size allocation (a 100-byte value is
-/// one 112-byte jemalloc region, as Redis's sds). `Bytes` (32 bytes inline, and a shared
-/// header allocated on its first clone) cost 8 bytes more per entry, which pushed the
-/// dict node from the 80-byte size class to the 96-byte one.
+/// 16 bytes, the encoding packed beside the variant tag (so [`Value`] is 16 too, and a
+/// keyspace [`Entry`] 24); a short string's bytes are one allocation with its length in
+/// front ([`ThinBytes`]: a 100-byte value is one 112-byte jemalloc region, as Redis's
+/// sds). `Bytes` (32 bytes inline, and a shared header allocated on its first clone) or
+/// `Box<[u8]>` (16) would each push the dict node into a larger size class.
 #[derive(Clone, Debug)]
-pub struct Str {
-    buf: Buf,
-    pub enc: StrEnc,
-}
+pub struct Str(Buf);
 
 #[derive(Clone, Debug)]
 enum Buf {
-    Owned(Box<[u8]>),
-    Shared(Arc<Vec<u8>>),
+    Owned(ThinBytes, StrEnc),
+    Shared(Arc<Vec<u8>>, StrEnc),
 }
 
 impl Buf {
-    fn from_vec(v: Vec<u8>) -> Buf {
-        if v.len() >= SHARED_STR_MIN { Buf::Shared(Arc::new(v)) } else { Buf::Owned(v.into()) }
+    fn from_vec(v: Vec<u8>, enc: StrEnc) -> Buf {
+        if v.len() >= SHARED_STR_MIN {
+            Buf::Shared(Arc::new(v), enc)
+        } else {
+            Buf::Owned(ThinBytes::new(&v), enc)
+        }
     }
 }
 
@@ -66,13 +68,13 @@ impl AsRef<[u8]> for SharedBytes {
 
 impl PartialEq for Str {
     fn eq(&self, other: &Str) -> bool {
-        self.enc == other.enc && self.as_bytes() == other.as_bytes()
+        self.enc() == other.enc() && self.as_bytes() == other.as_bytes()
     }
 }
 
 impl Str {
     fn with(bytes: impl Into<Vec<u8>>, enc: StrEnc) -> Str {
-        Str { buf: Buf::from_vec(bytes.into()), enc }
+        Str(Buf::from_vec(bytes.into(), enc))
     }
 
     /// Encoding as `tryObjectEncoding` picks it for values stored by SET and friends.
@@ -107,9 +109,15 @@ impl Str {
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        match &self.buf {
-            Buf::Owned(b) => b,
-            Buf::Shared(v) => v,
+        match &self.0 {
+            Buf::Owned(b, _) => b,
+            Buf::Shared(v, _) => v,
+        }
+    }
+
+    pub fn enc(&self) -> StrEnc {
+        match self.0 {
+            Buf::Owned(_, enc) | Buf::Shared(_, enc) => enc,
         }
     }
 
@@ -124,49 +132,49 @@ impl Str {
     /// The bytes as `Bytes` (for a reply): a copy of a short string, a shared reference
     /// to a long one.
     pub fn to_bytes(&self) -> Bytes {
-        match &self.buf {
-            Buf::Owned(b) => Bytes::copy_from_slice(b),
-            Buf::Shared(v) => Bytes::from_owner(SharedBytes(v.clone())),
+        match &self.0 {
+            Buf::Owned(b, _) => Bytes::copy_from_slice(b),
+            Buf::Shared(v, _) => Bytes::from_owner(SharedBytes(v.clone())),
         }
     }
 
     /// Edit the bytes in place (APPEND, SETRANGE), leaving a `raw` string. A long string
     /// a snapshot still shares is copied first, and counted in [`crate::cow`].
     pub fn edit(&mut self, f: impl FnOnce(&mut Vec<u8>)) {
-        self.enc = StrEnc::Raw;
-        match &mut self.buf {
-            Buf::Shared(v) => {
+        match &mut self.0 {
+            Buf::Shared(v, enc) => {
+                *enc = StrEnc::Raw;
                 if Arc::get_mut(v).is_none() {
                     crate::cow::add(v.len() as u64);
                 }
                 f(Arc::make_mut(v));
             }
-            Buf::Owned(b) => {
-                let mut v = std::mem::take(b).into_vec();
+            Buf::Owned(b, _) => {
+                let mut v = b.to_vec();
                 f(&mut v);
-                self.buf = Buf::from_vec(v);
+                self.0 = Buf::from_vec(v, StrEnc::Raw);
             }
         }
     }
 
     /// Heap bytes a clone of this string allocates (a long one is shared, not copied).
     pub fn clone_bytes(&self) -> usize {
-        match &self.buf {
-            Buf::Owned(b) => b.len(),
-            Buf::Shared(_) => 0,
+        match &self.0 {
+            Buf::Owned(b, _) => b.len(),
+            Buf::Shared(..) => 0,
         }
     }
 
     /// Bytes of a long string that another owner (a snapshot) still holds.
     fn shared_bytes(&self) -> u64 {
-        match &self.buf {
-            Buf::Shared(v) if Arc::strong_count(v) > 1 => v.len() as u64,
+        match &self.0 {
+            Buf::Shared(v, _) if Arc::strong_count(v) > 1 => v.len() as u64,
             _ => 0,
         }
     }
 
     pub fn encoding_name(&self) -> &'static str {
-        match self.enc {
+        match self.enc() {
             StrEnc::Int => "int",
             StrEnc::Embstr => "embstr",
             StrEnc::Raw => "raw",
@@ -355,13 +363,13 @@ mod tests {
     /// Every key pays for one `Value` in its entry: aggregates keep their representation
     /// boxed (a list's `VecDeque` too, which would be 32 bytes inline) so a string key
     /// does not pay for more, a string is a bare boxed slice, and the entry's
-    /// inline/shared choice fits in the value's own tag. A 32-byte entry, a 16-byte key,
-    /// the chain link and the node's reference count make 64 bytes, a jemalloc size class.
+    /// inline/shared choice fits in the value's own tag. A 24-byte entry, an 8-byte key,
+    /// the chain link and the node's reference count make 48 bytes, a jemalloc size class.
     #[test]
     fn value_stays_small() {
-        assert!(size_of::<super::Value>() <= 24, "Value is {} bytes", size_of::<super::Value>());
-        assert!(size_of::<super::Entry>() <= 32, "Entry is {} bytes", size_of::<super::Entry>());
-        assert!(size_of::<super::Str>() <= 24, "Str is {} bytes", size_of::<super::Str>());
+        assert!(size_of::<super::Value>() <= 16, "Value is {} bytes", size_of::<super::Value>());
+        assert!(size_of::<super::Entry>() <= 24, "Entry is {} bytes", size_of::<super::Entry>());
+        assert!(size_of::<super::Str>() <= 16, "Str is {} bytes", size_of::<super::Str>());
     }
 
     /// A snapshot (a clone) keeps the old value of a string and of an aggregate while the

@@ -13,13 +13,17 @@
 //! 2.4 ms and 1.26×. jemalloc is built with unprefixed symbols, so C code and
 //! `malloc_usable_size` in this process all use it too.
 //! The binary installs it with `#[global_allocator]`; the server reads [`allocated`].
-//! Also: [`lower_thread_priority`] for the background saver.
+//! Also: [`lower_thread_priority`] for the background saver, and [`ThinBytes`], a byte
+//! string one pointer wide (its length inside the allocation), which keeps the
+//! keyspace's dict node in the 48-byte size class (see `thin.rs`).
 //!
 //! Why `unsafe` is needed: implementing [`GlobalAlloc`] is an `unsafe impl` by definition
 //! (the trait's contract cannot be checked by the compiler), and forwarding to
-//! jemalloc and asking it for a block's usable size are `unsafe` calls. All of that
-//! sits in one `impl` block; the rest of the crate, like the rest of the workspace, has
-//! no unsafe code (`unsafe_code = "deny"` at crate level, allowed on that impl alone).
+//! jemalloc and asking it for a block's usable size are `unsafe` calls. [`ThinBytes`]
+//! allocates its own block (length header, then the bytes) and reads it back through raw
+//! pointers. Those are the only places: the crate denies `unsafe_code` and allows it on
+//! the allocator impl, the priority call and the `thin` module alone; the rest of the
+//! workspace forbids it.
 //!
 //! ## What is counted
 //! Every block is counted at its *usable* size (`malloc_usable_size`: jemalloc's size
@@ -46,6 +50,9 @@
 //!   `make`, and adds about a minute to a clean build.
 
 #![deny(unsafe_code)]
+
+mod thin;
+pub use thin::ThinBytes;
 
 use std::alloc::{GlobalAlloc, Layout};
 
@@ -163,7 +170,8 @@ mod tests {
     #[global_allocator]
     static ALLOC: CountingAlloc = CountingAlloc;
 
-    /// Other threads of the test harness allocate too, so deltas get a small margin.
+    /// Other threads of the test harness allocate and free too, so deltas get a small
+    /// margin either way.
     const NOISE: u64 = 64 * 1024;
 
     #[test]
@@ -173,16 +181,20 @@ mod tests {
         let mut v: Vec<u8> = Vec::with_capacity(1 << 20);
         v.push(1);
         let grown = allocated() - before;
-        assert!((1 << 20..(1 << 20) + NOISE).contains(&grown), "{grown}");
+        assert!(grown.abs_diff(1 << 20) < NOISE, "{grown}");
         v.reserve_exact(4 << 20); // realloc to 4 MiB + 1: jemalloc's 5 MiB size class
         let grown = allocated() - before;
-        assert!((5 << 20..(5 << 20) + NOISE).contains(&grown), "{grown}");
+        assert!(grown.abs_diff(5 << 20) < NOISE, "{grown}");
         drop(v);
         assert!(allocated().abs_diff(before) < NOISE);
-        let boxes: Vec<Box<[u8; 10]>> = (0..1000).map(|_| Box::new([0u8; 10])).collect();
-        let per_box = (allocated() - before) / 1000;
+        // Many boxes, so that the harness's own allocations in other threads (a few KB)
+        // do not move the average.
+        let mut boxes: Vec<Box<[u8; 10]>> = Vec::with_capacity(50_000);
+        let with_vec = allocated();
+        boxes.extend((0..50_000).map(|_| Box::new([0u8; 10])));
+        let per_box = (allocated() - with_vec) as f64 / 50_000.0;
         // jemalloc's size class for 10 bytes is 16, counted as such (not the 10 asked).
-        assert!((16..=24).contains(&per_box), "{per_box}");
+        assert!((per_box - 16.0).abs() < 0.5, "{per_box}");
         drop(boxes);
         assert!(allocated().abs_diff(before) < NOISE);
     }

@@ -64,7 +64,7 @@ pub trait CloneCost {
 
 impl CloneCost for bytes::Bytes {}
 
-impl CloneCost for Box<[u8]> {
+impl CloneCost for rhea_sys::ThinBytes {
     fn clone_bytes(&self) -> usize {
         self.len()
     }

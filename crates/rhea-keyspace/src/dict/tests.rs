@@ -486,12 +486,12 @@ fn a_snapshot_taken_mid_rehash_keeps_its_contents() {
     assert!((0..end).all(|k| d.get(&k).copied() == [None, Some(k + 1), Some(k)][k as usize % 3]));
 }
 
-/// The keyspace's node (boxed-slice key, entry, chain link) behind its reference count
-/// fills a 64-byte jemalloc size class exactly: each byte more would cost 16 per key.
+/// The keyspace's node (thin key, entry, chain link) behind its reference count fills a
+/// 48-byte jemalloc size class exactly: each byte more would cost 16 per key.
 #[test]
-fn keyspace_node_is_64_bytes() {
+fn keyspace_node_is_48_bytes() {
     let size = size_of::<super::table::Node<crate::Key, crate::Entry>>() + size_of::<usize>();
-    assert!(size <= 64, "keyspace dict node and its count are {size} bytes");
+    assert!(size <= 48, "keyspace dict node and its count are {size} bytes");
 }
 
 /// A read through `Db::lookup_ref` leaves every segment shared with a snapshot; a

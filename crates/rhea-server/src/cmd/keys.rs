@@ -432,7 +432,7 @@ fn object_refcount(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         return Reply::Null;
     };
     let shared = match e.value() {
-        Value::Str(s) if s.enc == rhea_keyspace::StrEnc::Int => {
+        Value::Str(s) if s.enc() == rhea_keyspace::StrEnc::Int => {
             sharing
                 && rhea_resp::number::parse_i64(s.as_bytes())
                     .is_some_and(|v| (0..SHARED_INTEGERS).contains(&v))

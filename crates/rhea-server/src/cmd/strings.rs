@@ -496,7 +496,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         None => LongDouble::from_i64(0),
         Some(e) => {
             let s = tri!(as_str(e));
-            let parsed = match s.enc {
+            let parsed = match s.enc() {
                 rhea_keyspace::StrEnc::Int => parse_i64(s.as_bytes()).map(LongDouble::from_i64),
                 _ => LongDouble::parse(s.as_bytes()),
             };
