@@ -75,9 +75,10 @@ mod tests {
 
     #[test]
     fn sentinel_lines_are_queued_with_their_line() {
-        let (loaded, lines) =
-            load("# c\nsentinel monitor m 127.0.0.1 6379 2\n\n  SENTINEL  myid \"abc\"  \nsentinel\n")
-                .unwrap();
+        let (loaded, lines) = load(
+            "# c\nsentinel monitor m 127.0.0.1 6379 2\n\n  SENTINEL  myid \"abc\"  \nsentinel\n",
+        )
+        .unwrap();
         assert_eq!(loaded.config.port, 26379);
         assert!(!loaded.config.protected_mode);
         assert_eq!(lines.len(), 2);
