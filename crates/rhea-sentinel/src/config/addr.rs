@@ -81,6 +81,16 @@ pub(crate) fn announced(
     resolve_ip(host, resolve_hostnames, resolver).unwrap_or_default()
 }
 
+/// The address a rewritten line (or any announcement) shows for `host` under the
+/// settings of `cfg`: the IP unless `announce-hostnames yes`.
+pub fn announced_host(
+    cfg: &super::model::SentinelConfig,
+    host: &str,
+    resolver: &dyn Resolve,
+) -> String {
+    announced(host, cfg.resolve_hostnames, cfg.announce_hostnames, resolver)
+}
+
 /// `announceSentinelAddrAndPort`: the name of a replica (`ip:port`, `[v6]:port`), which
 /// is also what makes two `known-replica` lines duplicates.
 pub(crate) fn name_with_port(addr: &str, port: u16) -> String {

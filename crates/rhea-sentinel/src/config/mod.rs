@@ -41,7 +41,7 @@ mod load;
 pub mod model;
 mod rewrite;
 
-pub use addr::{Resolve, SystemResolver};
+pub use addr::{Resolve, SystemResolver, announced_host};
 pub use directive::MYID_LEN;
 pub use load::{
     LoadError, LoadedSentinel, apply_sentinel_lines, check_config_file, load_sentinel_config,
