@@ -185,6 +185,7 @@ fn run_case(name: &str, body: &str, steps: Vec<Step>) -> Vec<String> {
     let text = body.replace("{port}", &port.to_string()).replace("{dir}", &d);
     let path = dir.path().join("sentinel.conf");
     std::fs::write(&path, &text).unwrap();
+    std::fs::write(dir.path().join("inc.conf"), "sentinel monitor inc 127.0.0.1 45 1\n").unwrap();
     let args = vec![path.to_string_lossy().into_owned()];
     let loaded = config::load_sentinel_config_with(&args, &mut std::io::empty(), &SystemResolver)
         .unwrap_or_else(|e| panic!("{name}: we refused the file: {}", e.report()));
@@ -369,6 +370,36 @@ fn rewrites_match_redis() {
          sentinel monitor v6 0:0::1 35 1\nsentinel known-replica v6 ::FFFF:127.0.0.1 36\n\
          sentinel known-sentinel v6 ::1 37 abcdefabcdefabcdefabcdefabcdefabcdefabcd\n",
         vec![],
+    ));
+    mismatches.extend(run_case(
+        "hostnames resolved and announced",
+        "port {port}\nbind 127.0.0.1\ndir {dir}\nsentinel myid 9999999999999999999999999999999999999999\n\
+         sentinel monitor h localhost 38 1\nsentinel known-replica h localhost 39\n\
+         sentinel resolve-hostnames yes\nsentinel announce-hostnames yes\n",
+        vec![
+            step("SENTINEL CONFIG SET announce-hostnames no", |s| s.announce_hostnames = false),
+            step("SENTINEL MONITOR h2 localhost 40 1", |s| {
+                s.masters.push(MasterConfig::new("h2", "localhost", 40, 1))
+            }),
+        ],
+    ));
+    mismatches.extend(run_case(
+        "sentinel lines in an included file",
+        "port {port}\nbind 127.0.0.1\ndir {dir}\ninclude {dir}/inc.conf\n\
+         sentinel myid 9999999999999999999999999999999999999999\n",
+        vec![step("SENTINEL SET inc quorum 2", |s| master(s, "inc").quorum = 2)],
+    ));
+    mismatches.extend(run_case(
+        "peers and epochs",
+        "port {port}\nbind 127.0.0.1\ndir {dir}\nsentinel myid 9999999999999999999999999999999999999999\n\
+         sentinel monitor p 127.0.0.1 41 2\nsentinel leader-epoch p 4\nsentinel config-epoch p 4\n\
+         sentinel known-sentinel p 127.0.0.1 42 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n\
+         sentinel known-sentinel p 127.0.0.1 43 bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n\
+         sentinel known-sentinel p 127.0.0.1 44 cccccccccccccccccccccccccccccccccccccccc\n\
+         sentinel current-epoch 2\nsentinel deny-scripts-reconfig no\n",
+        vec![step("SENTINEL SET p failover-timeout 1000", |s| {
+            master(s, "p").failover_timeout_ms = 1000
+        })],
     ));
     let _ = KnownSentinel { host: String::new(), port: 0, runid: String::new() };
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));

@@ -218,3 +218,56 @@ pub fn flush_config_with(
 
 /// What Redis logs after a successful [`flush_config`].
 pub const FLUSH_OK_LOG: &str = "Sentinel new configuration saved on disk";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::MasterConfig;
+
+    fn state() -> SentinelConfig {
+        let mut m = MasterConfig::new("m", "127.0.0.1", 6379, 2);
+        m.known_replicas = vec![("127.0.0.1".into(), 6380), ("127.0.0.1".into(), 6381)];
+        SentinelConfig { myid: Some("a".repeat(40)), masters: vec![m], ..SentinelConfig::default() }
+    }
+
+    #[test]
+    fn known_slave_lines_are_reused_not_duplicated() {
+        let old = b"sentinel monitor m 127.0.0.1 6379 2\nsentinel known-slave m 127.0.0.1 6380\n\
+                    sentinel known-replica m 127.0.0.1 6381\n";
+        let out = render(old, &Config::sentinel_default(), &state(), &SystemResolver);
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.starts_with(
+            "sentinel monitor m 127.0.0.1 6379 2\nsentinel known-replica m 127.0.0.1 6380\n\
+             sentinel known-replica m 127.0.0.1 6381\n"
+        ));
+        assert!(!out.contains("known-slave"));
+    }
+
+    #[test]
+    fn a_failed_flush_leaves_the_file_and_says_why_in_redis_words() {
+        // Nobody (not even root) can create a file in /proc.
+        let path = Path::new("/proc/rhea-sentinel-test.conf");
+        let e = flush_config(path, &Config::sentinel_default(), &state()).unwrap_err();
+        let lines = e.log_lines();
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with("Could not create tmp config file ("), "{lines:?}");
+        assert!(
+            lines[1].starts_with(
+                "WARNING: Sentinel was not able to save the new configuration on disk!!!: "
+            ),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn flush_replaces_the_file_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.conf");
+        std::fs::write(&path, "# mine\nsentinel monitor m 127.0.0.1 6379 2\n").unwrap();
+        flush_config(&path, &Config::sentinel_default(), &state()).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# mine\nsentinel monitor m 127.0.0.1 6379 2\n"), "{text}");
+        assert!(text.contains("\nsentinel myid aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
