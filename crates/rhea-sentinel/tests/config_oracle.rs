@@ -21,7 +21,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rhea_sentinel::config::{
-    self, KnownSentinel, LoadError, MasterConfig, SentinelConfig, SystemResolver, announced_host,
+    self, LoadError, MasterConfig, SentinelConfig, SystemResolver, announced_host,
 };
 
 // ===== the real Sentinel =====
@@ -401,7 +401,17 @@ fn rewrites_match_redis() {
             master(s, "p").failover_timeout_ms = 1000
         })],
     ));
-    let _ = KnownSentinel { host: String::new(), port: 0, runid: String::new() };
+    mismatches.extend(run_case(
+        "odd but accepted state",
+        "port {port}\nbind 127.0.0.1\ndir {dir}\nsentinel myid 1111111111111111111111111111111111111111\n\
+         sentinel monitor m 127.0.0.1 46 1\nsentinel known-replica m 127.0.0.1 46\n\
+         sentinel known-sentinel m 127.0.0.1 47 1111111111111111111111111111111111111111\n\
+         sentinel parallel-syncs m -3\nsentinel announce-ip \"\"\nsentinel sentinel-pass \"\"\n\
+         sentinel master-reboot-down-after-period m 0\nsentinel current-epoch 18446744073709551616\n",
+        vec![step("SENTINEL SET m down-after-milliseconds 1", |s| {
+            master(s, "m").down_after_ms = 1
+        })],
+    ));
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n\n"));
 }
 
