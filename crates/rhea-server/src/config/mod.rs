@@ -13,6 +13,8 @@
 //! * `parse`: the command line and redis.conf text, `include`, the FATAL report.
 //! * `runtime`: [`Config::get`], [`Config::set`], [`Config::rewrite`].
 //! * `rewrite`: CONFIG REWRITE's line-preserving algorithm and the atomic file swap.
+//! * `sentinel_mode`: what changes when the process is a Sentinel (defaults, queued
+//!   `sentinel …` lines, the rewrite hooks `rhea_sentinel::config` builds on).
 //!
 //! ## Flow
 //! ```text
@@ -44,7 +46,8 @@
 //!   itself writes, when it agrees with `requirepass`), `loadmodule` and module
 //!   parameters are refused with a FATAL error that says Rhea does not support them.
 //! * A bare `sentinel` line (what `--sentinel` becomes) is ignored as in Redis; the
-//!   binary must pick the sentinel role from argv before calling [`load`].
+//!   binary must pick the sentinel role from argv before calling [`load`] or
+//!   [`load_sentinel_mode`].
 //! * CONFIG REWRITE appends new lines in table order; Redis uses its hash-table order.
 //! * `proc-title-template` is validated with `{unixsocket}` and `{config-file}` taken as
 //!   empty; Redis uses their current values.
@@ -56,6 +59,7 @@ pub mod params;
 mod parse;
 mod rewrite;
 mod runtime;
+mod sentinel_mode;
 mod settings;
 mod sha256;
 mod special;
@@ -66,7 +70,11 @@ use std::path::PathBuf;
 
 pub use error::ConfigError;
 pub use params::{Param, Support, lookup, params};
+pub use rewrite::{
+    OverwriteError, OverwriteStage, RewriteState, overwrite_file, read_old_file, render_sentinel,
+};
 pub use runtime::{SetContext, set_failed_error};
+pub use sentinel_mode::{SENTINEL_PORT, SentinelLine, load_sentinel_mode};
 pub use settings::{
     ClientOutputBufferLimits, ClientsMemoryLimit, Config, LogLevel, MaxmemoryPolicy, ObufLimit,
     PropagationErrorBehavior, ProtectedAction, ReplDisklessLoad, ShutdownFlags,

@@ -14,6 +14,7 @@ use rhea_resp::split::{repr, split_args};
 use super::error::ConfigError;
 use super::kinds::{self, SaveMode};
 use super::params::{MULTI_ARG, Special, lookup};
+use super::sentinel_mode::SentinelLine;
 use super::settings::Config;
 use super::units::{cstr, strerror};
 use super::{LoadedConfig, sha256};
@@ -43,6 +44,10 @@ struct Loader {
     save_loaded: bool,
     default_user: Option<DefaultUserLine>,
     depth: usize,
+    /// Sentinel mode: `sentinel …` lines are queued here (Redis's `queueSentinelConfig`)
+    /// for the Sentinel to apply once the whole configuration is read. `None` outside
+    /// Sentinel mode, where such a line is an error.
+    sentinel_lines: Option<Vec<SentinelLine>>,
 }
 
 /// Load the configuration from the command line, as `redis-server` does.
@@ -50,16 +55,35 @@ pub(crate) fn load_from(
     args: &[String],
     stdin: &mut dyn Read,
 ) -> Result<LoadedConfig, ConfigError> {
+    load_mode(args, stdin, false).map(|(loaded, _)| loaded)
+}
+
+/// [`load_from`] in Sentinel mode: Sentinel's defaults, and the `sentinel …` lines
+/// returned in file order instead of refused.
+pub(crate) fn load_sentinel_mode(
+    args: &[String],
+    stdin: &mut dyn Read,
+) -> Result<(LoadedConfig, Vec<SentinelLine>), ConfigError> {
+    load_mode(args, stdin, true)
+}
+
+fn load_mode(
+    args: &[String],
+    stdin: &mut dyn Read,
+    sentinel_mode: bool,
+) -> Result<(LoadedConfig, Vec<SentinelLine>), ConfigError> {
     let mut loader = Loader {
-        cfg: Config::default(),
+        cfg: if sentinel_mode { Config::sentinel_default() } else { Config::default() },
         reading_file: false,
         save_loaded: false,
         default_user: None,
         depth: 0,
+        sentinel_lines: sentinel_mode.then(Vec::new),
     };
     let (path, from_stdin, options) = command_line(args, &loader.cfg.dir);
     if args.is_empty() {
-        return Ok(LoadedConfig { config: loader.cfg, path: None, from_stdin: false });
+        let loaded = LoadedConfig { config: loader.cfg, path: None, from_stdin: false };
+        return Ok((loaded, Vec::new()));
     }
     let mut text = Vec::new();
     if let Some(p) = &path {
@@ -72,7 +96,8 @@ pub(crate) fn load_from(
     text.extend_from_slice(&options);
     loader.load_text(&text)?;
     loader.check_default_user()?;
-    Ok(LoadedConfig { config: loader.cfg, path, from_stdin })
+    let sentinel_lines = loader.sentinel_lines.take().unwrap_or_default();
+    Ok((LoadedConfig { config: loader.cfg, path, from_stdin }, sentinel_lines))
 }
 
 /// Split `main()`'s argv handling out: the absolute config file path, whether `-` asks for
@@ -243,7 +268,17 @@ impl Loader {
                     Err("module configuration is not supported by Rhea (no module API)".into())
                 }
             }
-            b"sentinel" if argc != 1 => Err("sentinel directive while not in sentinel mode".into()),
+            b"sentinel" if argc != 1 => match &mut self.sentinel_lines {
+                Some(queue) => {
+                    queue.push(SentinelLine {
+                        line: n,
+                        text: String::from_utf8_lossy(line).into_owned(),
+                        args: argv[1..].to_vec(),
+                    });
+                    Ok(())
+                }
+                None => Err("sentinel directive while not in sentinel mode".into()),
+            },
             // A bare `sentinel` line is how `--sentinel` reaches the parser; the caller has
             // already chosen the process role by then (Redis's checkForSentinelMode).
             b"sentinel" => Ok(()),

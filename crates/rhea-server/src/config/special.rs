@@ -242,6 +242,8 @@ pub(crate) fn get(cfg: &Config, s: Special) -> Vec<u8> {
 pub(crate) fn rewrite(cfg: &Config, s: Special, name: &'static str, st: &mut RewriteState) {
     match s {
         Special::Dir => st.line(name, format!("{name} {}", repr(cfg.dir.as_bytes())), true),
+        // `rewriteConfigSaveOption`: Sentinel never saves, so it leaves `save` alone.
+        Special::Save if st.sentinel_mode => st.mark(name),
         Special::Save => {
             if cfg.save_points.is_empty() {
                 st.line(name, "save \"\"".into(), true);
