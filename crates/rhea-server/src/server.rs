@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use crate::config;
 use crate::engine::inbox::EngineTx;
 use crate::engine::io::Io;
+use crate::engine::sentinel::{Publisher, SentinelHooks};
 use crate::engine::{Event, Server, Shared, Shutdown};
 use crate::log;
 use crate::net::listener::{self, BindSpec, Listener};
@@ -27,6 +28,21 @@ pub fn main(args: &[String]) -> i32 {
             return 1;
         }
     };
+    run(args, loaded, None)
+}
+
+/// Builds the Sentinel a sentinel-mode engine serves, once the engine's inbox exists
+/// (its events are published through the [`Publisher`]).
+pub type SentinelFactory = Box<dyn FnOnce(Publisher) -> Box<dyn SentinelHooks>>;
+
+/// Run the server on a loaded configuration: as a Redis server, or with `sentinel` as
+/// a Sentinel (`redis-sentinel`: no dataset, no dump, Sentinel's command table, role
+/// `X` in the log). `args` are the command line, for daemonizing again.
+pub fn run(
+    args: &[String],
+    loaded: config::LoadedConfig,
+    sentinel: Option<SentinelFactory>,
+) -> i32 {
     // Redis `chdir`s into `dir` while reading the config; RDB files live there.
     if let Err(e) = std::env::set_current_dir(&loaded.config.dir) {
         eprintln!("Can't chdir to '{}': {}", loaded.config.dir, crate::config::strerror(&e));
@@ -54,7 +70,7 @@ pub fn main(args: &[String]) -> i32 {
             crate::startup::program_name()
         );
     }
-    log::set_role('M');
+    log::set_role(if sentinel.is_some() { 'X' } else { 'M' });
     notice!("monotonic clock: POSIX clock_gettime");
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(st.io_threads)
@@ -94,12 +110,15 @@ pub fn main(args: &[String]) -> i32 {
             return 1;
         }
     };
+    let mode = if sentinel.is_some() { "sentinel" } else { "standalone" };
     if st.always_show_logo {
         log::write_raw(&crate::startup::logo(st.port, pid));
     } else {
-        notice!("Running mode=standalone, port={}.", st.port);
+        notice!("Running mode={}, port={}.", mode, st.port);
     }
-    warning!("Server initialized");
+    if sentinel.is_none() {
+        warning!("Server initialized");
+    }
     if let Some(p) = &st.pidfile
         && let Err(e) = std::fs::write(p, format!("{pid}\n"))
     {
@@ -120,13 +139,24 @@ pub fn main(args: &[String]) -> i32 {
     engine.inbox = Some(rx);
     engine.io = Some(io);
     engine.runtime = Some(rt.handle().clone());
-    engine.init_replica_from_config();
     engine.memory.startup = startup_memory;
-    // Keys loaded from the dump get the LRU/LFU field of a new key (`createObject`).
-    engine.loading =
-        crate::engine::loading::start(&engine.loaded.config, encoding, engine.initial_lru(), tx);
-    if engine.loading.is_none() {
-        notice!("Ready to accept connections");
+    if let Some(make) = sentinel {
+        // A Sentinel has no dataset: nothing to load, replicate or save.
+        engine.loaded.config.save_points.clear();
+        engine.table = Arc::new(crate::cmd::sentinel_command_table());
+        engine.sentinel = Some(make(Publisher::new(tx)));
+    } else {
+        engine.init_replica_from_config();
+        // Keys loaded from the dump get the LRU/LFU field of a new key (`createObject`).
+        engine.loading = crate::engine::loading::start(
+            &engine.loaded.config,
+            encoding,
+            engine.initial_lru(),
+            tx,
+        );
+        if engine.loading.is_none() {
+            notice!("Ready to accept connections");
+        }
     }
     if (1..1 << 20).contains(&engine.loaded.config.maxmemory) {
         warning!(

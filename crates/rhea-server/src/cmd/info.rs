@@ -69,10 +69,24 @@ pub fn selected(args: &[Bytes]) -> Vec<&'static str> {
         .collect()
 }
 
+/// A Sentinel's sections (`sentinelInfoCommand`): any of these by name; "default",
+/// "all" or "everything" (or nothing) select them all.
+const SENTINEL_SECTIONS: &[&str] = &["server", "clients", "stats", "cpu", "sentinel"];
+
+fn selected_in_sentinel(args: &[Bytes]) -> Vec<&'static str> {
+    let names: Vec<String> =
+        args.iter().map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
+    let every = names.is_empty()
+        || names.iter().any(|n| matches!(n.as_str(), "default" | "all" | "everything"));
+    SENTINEL_SECTIONS.iter().copied().filter(|s| every || names.iter().any(|n| n == s)).collect()
+}
+
 /// The INFO text for `args` (section names).
 pub fn generate(ctx: &mut Ctx<'_>, args: &[Bytes]) -> String {
     let mut out = String::new();
-    for (i, name) in selected(args).into_iter().enumerate() {
+    let sections =
+        if ctx.srv.sentinel.is_some() { selected_in_sentinel(args) } else { selected(args) };
+    for (i, name) in sections.into_iter().enumerate() {
         if i > 0 {
             out.push_str("\r\n");
         }
@@ -90,6 +104,11 @@ pub fn generate(ctx: &mut Ctx<'_>, args: &[Bytes]) -> String {
             "errorstats" => errorstats(ctx.srv, &mut lines),
             "latencystats" => latencystats(ctx.srv, &mut lines),
             "cluster" => lines.add("cluster_enabled", 0),
+            "sentinel" => {
+                if let Some(s) = &ctx.srv.sentinel {
+                    lines.0.push_str(&s.info_section());
+                }
+            }
             _ => keyspace(ctx.srv, &mut lines),
         }
         let title = match name {
@@ -121,7 +140,7 @@ fn server(ctx: &Ctx<'_>, l: &mut Lines) {
     l.add("redis_git_sha1", "00000000");
     l.add("redis_git_dirty", 0);
     l.add("redis_build_id", &super::sha1::hex(&super::sha1::sha1(b"rhea"))[..16]);
-    l.add("redis_mode", "standalone");
+    l.add("redis_mode", if srv.sentinel.is_some() { "sentinel" } else { "standalone" });
     l.add("os", os_name());
     l.add("arch_bits", usize::BITS);
     l.add("monotonic_clock", "POSIX clock_gettime");

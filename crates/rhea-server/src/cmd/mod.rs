@@ -24,6 +24,7 @@ pub mod persistence;
 pub mod pubsub;
 pub mod replication;
 pub mod scan;
+pub mod sentinel;
 pub mod sets;
 pub mod sets_algebra;
 pub mod sha1;
@@ -35,24 +36,35 @@ pub mod zsets_pop;
 pub mod zsets_random;
 pub mod zsets_range;
 
-use crate::engine::table::CommandTable;
+use crate::engine::table::{CommandTable, flags};
 
+/// Every command family, in registration order.
+const FAMILIES: &[&[crate::engine::table::Command]] = &[
+    connection::COMMANDS,
+    txn::COMMANDS,
+    pubsub::COMMANDS,
+    keys::COMMANDS,
+    strings::COMMANDS,
+    lists::COMMANDS,
+    hashes::COMMANDS,
+    sets::COMMANDS,
+    zsets::COMMANDS,
+    client::COMMANDS,
+    config::COMMANDS,
+    admin::COMMANDS,
+    debug::COMMANDS,
+    persistence::COMMANDS,
+    replication::COMMANDS,
+    sentinel::COMMANDS,
+];
+
+/// A server's commands: everything except the sentinel-only ones.
 pub fn command_table() -> CommandTable {
-    CommandTable::new(&[
-        connection::COMMANDS,
-        txn::COMMANDS,
-        pubsub::COMMANDS,
-        keys::COMMANDS,
-        strings::COMMANDS,
-        lists::COMMANDS,
-        hashes::COMMANDS,
-        sets::COMMANDS,
-        zsets::COMMANDS,
-        client::COMMANDS,
-        config::COMMANDS,
-        admin::COMMANDS,
-        debug::COMMANDS,
-        persistence::COMMANDS,
-        replication::COMMANDS,
-    ])
+    CommandTable::filtered(FAMILIES, |c| c.flags & flags::ONLY_SENTINEL == 0)
+}
+
+/// A Sentinel's commands: those Redis flags `sentinel` (PING, AUTH, HELLO, CLIENT,
+/// COMMAND, ACL, INFO, ROLE, the SUBSCRIBE family, PUBLISH, SHUTDOWN) and SENTINEL.
+pub fn sentinel_command_table() -> CommandTable {
+    CommandTable::filtered(FAMILIES, |c| c.flags & flags::SENTINEL != 0)
 }

@@ -189,6 +189,10 @@ fn punsubscribe(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 }
 
 fn publish(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
+    // A Sentinel accepts only hello messages from its peers (`sentinelPublishCommand`).
+    if let Some(s) = &ctx.srv.sentinel {
+        return s.publish(&args[1], &args[2]);
+    }
     let n = ctx.srv.publish(&args[1], &args[2], Some(ctx.client));
     Reply::Int(n)
 }

@@ -157,6 +157,11 @@ fn wait(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 /// ROLE: `master offset [[ip port ack]…]` or `slave host port state offset`.
 fn role(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
     let srv = &*ctx.srv;
+    // `sentinelRoleCommand`: "sentinel" and the monitored masters' names.
+    if let Some(s) = &srv.sentinel {
+        let names = s.master_names().into_iter().map(|n| Reply::Bulk(n.into())).collect();
+        return Reply::Array(vec![Reply::bulk_str("sentinel"), Reply::Array(names)]);
+    }
     if let Some(m) = &srv.repl.master {
         let offset = if m.client.is_some() { m.reploff } else { -1 };
         return Reply::Array(vec![

@@ -27,6 +27,7 @@ pub mod persist;
 pub mod pubsub;
 pub mod rehash;
 pub mod replication;
+pub mod sentinel;
 pub mod settings;
 pub mod stats;
 pub mod table;
@@ -90,6 +91,8 @@ pub enum Event {
     SyncChunk { job: u64, data: Vec<u8> },
     /// A diskless full-sync snapshot was serialised and handed to the replicas.
     SyncRdb { job: u64, result: Result<(), String> },
+    /// A message for this server's subscribers from another thread (Sentinel's events).
+    Publish { channel: Bytes, message: Bytes },
 }
 
 /// How the server was asked to stop.
@@ -133,6 +136,8 @@ pub struct Server {
     pub stats: Stats,
     /// Changes since the last save (`rdb_changes_since_last_save`).
     pub dirty: u64,
+    /// Set in sentinel mode: the Sentinel this engine serves (see [`sentinel`]).
+    pub sentinel: Option<Box<dyn sentinel::SentinelHooks>>,
     /// Wall-clock ms fixed for the duration of a command (and of a whole EXEC).
     pub cmd_time_ms: i64,
     pub rng: SmallRng,
@@ -200,6 +205,7 @@ impl Server {
             monitors: Vec::new(),
             stats: Stats::default(),
             dirty: 0,
+            sentinel: None,
             cmd_time_ms: unix_ms(),
             rng,
             run_id,
@@ -289,6 +295,9 @@ impl Server {
             Event::MasterLink { generation, event } => self.master_link_event(generation, event),
             Event::SyncChunk { job, data } => self.sync_chunk(job, &data),
             Event::SyncRdb { job, result } => self.sync_rdb_ready(job, result),
+            Event::Publish { channel, message } => {
+                self.publish(&channel, &message, None);
+            }
             Event::Signal(_) if self.loading.is_some() => self.signal_while_loading(),
             Event::Signal(name) => {
                 // Redis logs this from its signal handler, in that handler's own format.

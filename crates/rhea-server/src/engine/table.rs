@@ -130,10 +130,20 @@ pub enum Lookup {
 
 impl CommandTable {
     pub fn new(families: &[&'static [Command]]) -> CommandTable {
+        Self::filtered(families, |_| true)
+    }
+
+    /// The commands of `families` that `keep` accepts (`populateCommandTable` leaves out
+    /// sentinel-only commands in a server, and everything not flagged `sentinel` in a
+    /// Sentinel).
+    pub fn filtered(
+        families: &[&'static [Command]],
+        keep: impl Fn(&Command) -> bool,
+    ) -> CommandTable {
         let mut by_name = HashMap::default();
         let mut all = Vec::new();
         for fam in families {
-            for c in fam.iter() {
+            for c in fam.iter().filter(|c| keep(c)) {
                 let prev = by_name.insert(c.name, c);
                 assert!(prev.is_none(), "command {} registered twice", c.name);
                 all.push(c);
