@@ -227,11 +227,17 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
         self.find_mut(h, key).map(|n| &mut n.val)
     }
 
-    /// Insert or replace. Returns the previous value; an existing key object is kept.
-    pub fn insert(&mut self, key: K, val: V) -> Option<V> {
+    /// What every insertion does first (`dictAddRaw`'s prelude): one rehash step, growth
+    /// if the table is full, and the key's hash.
+    fn prepare_insert(&mut self, key: &K) -> u64 {
         self.rehash_step();
         self.expand_if_needed();
-        let h = self.hash(&key);
+        self.hash(key)
+    }
+
+    /// Insert or replace. Returns the previous value; an existing key object is kept.
+    pub fn insert(&mut self, key: K, val: V) -> Option<V> {
+        let h = self.prepare_insert(&key);
         if let Some(node) = self.find_mut(h, &key) {
             return Some(std::mem::replace(&mut node.val, val));
         }
@@ -242,9 +248,7 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
     /// Insert `key` unless present (one walk of its buckets); gives `val` back if present.
     /// The RDB loader's path: it must reject duplicates and not pay for two lookups.
     pub fn try_insert(&mut self, key: K, val: V) -> Result<(), V> {
-        self.rehash_step();
-        self.expand_if_needed();
-        let h = self.hash(&key);
+        let h = self.prepare_insert(&key);
         if self.find_node(h, &key).is_some() {
             return Err(val);
         }
@@ -254,9 +258,7 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
 
     /// Get the value for `key`, inserting `make()` first if absent.
     pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
-        self.rehash_step();
-        self.expand_if_needed();
-        let h = self.hash(&key);
+        let h = self.prepare_insert(&key);
         if self.find_node(h, &key).is_some() {
             return &mut self.find_mut(h, &key).expect("just found").val;
         }
