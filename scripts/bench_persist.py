@@ -22,33 +22,10 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
-from servers import free_port  # noqa: E402  (the test suite's helper)
-RHEA = os.path.join(ROOT, "target", "release", "rhea")
+from bench_util import RHEA, cli, start  # noqa: E402
+
 KEYS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 REQUESTS = int(sys.argv[2]) if len(sys.argv) > 2 else 400_000
-
-
-def cli(port, *args):
-    out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-def start(kind, cwd):
-    port = free_port()
-    log = open(os.path.join(cwd, "server.log"), "ab")
-    argv = ([RHEA, "server"] if kind == "rhea" else ["redis-server"]) + [
-        "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", cwd,
-        "--enable-debug-command", "yes"]
-    if kind == "redis":
-        argv += ["--appendonly", "no"]
-    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    while cli(port, "PING") != "PONG":
-        if p.poll() is not None:
-            raise SystemExit("%s failed to start" % kind)
-        time.sleep(0.02)
-    return p, port
 
 
 def stop(p, port):

@@ -25,40 +25,16 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
-from servers import free_port  # noqa: E402
-RHEA = os.path.join(ROOT, "target", "release", "rhea")
+from bench_util import cli, info, start as start_server  # noqa: E402
+
 KEYS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 REQUESTS = int(sys.argv[2]) if len(sys.argv) > 2 else 300_000
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 
 
-def cli(port, *args):
-    out = subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True)
-    return out.stdout.strip()
-
-
-def info(port, section="replication"):
-    return dict(
-        line.split(":", 1) for line in cli(port, "INFO", section).splitlines() if ":" in line
-    )
-
-
 def start(kind, cwd, *extra):
-    os.makedirs(cwd, exist_ok=True)
-    port = free_port()
-    log = open(os.path.join(cwd, "server.log"), "ab")
-    argv = ([RHEA, "server"] if kind == "rhea" else ["redis-server"]) + [
-        "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", cwd,
-        "--enable-debug-command", "yes", "--repl-diskless-sync", "yes",
-        "--repl-diskless-sync-delay", "0", *extra]
-    p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
-    while cli(port, "PING") != "PONG":
-        if p.poll() is not None:
-            raise SystemExit("%s failed to start" % kind)
-        time.sleep(0.02)
-    return p, port
+    return start_server(kind, cwd, "--repl-diskless-sync", "yes",
+                        "--repl-diskless-sync-delay", "0", *extra)
 
 
 def stop(procs):
