@@ -115,18 +115,30 @@ impl Db {
     /// Store `value` under `key`, replacing any old value. The old TTL is dropped unless
     /// `keep_ttl` (SET's behaviour; `setKey` in Redis).
     pub fn set(&mut self, key: Bytes, value: Value, lru: u32, keep_ttl: bool) {
+        self.upsert(&key, value, keep_ttl, |_| lru);
+    }
+
+    /// Store `value` under `key` with one lookup, giving it the LRU/LFU field
+    /// `lru(previous field)` (`None` for a new key). Returns true when the key is new.
+    pub fn upsert(
+        &mut self,
+        key: &[u8],
+        value: Value,
+        keep_ttl: bool,
+        lru: impl Fn(Option<u32>) -> u32,
+    ) -> bool {
         if !keep_ttl {
-            self.expires.remove(&key[..]);
+            self.expires.remove(key);
         }
-        match self.dict.get_mut(&key[..]) {
-            Some(e) => {
-                e.set_value(value);
-                e.lru = lru;
-            }
-            None => {
-                self.dict.insert(Key::from(&key[..]), Entry::new(value, lru));
-            }
+        let mut value = Some(value);
+        let (e, new) = self.dict.find_or_insert_with(key, || {
+            (Key::from(key), Entry::new(value.take().expect("inserted once"), lru(None)))
+        });
+        if let Some(value) = value {
+            e.lru = lru(Some(e.lru));
+            e.set_value(value);
         }
+        new
     }
 
     /// Add a key that must not exist yet (loading): false, and nothing changed, if it does.

@@ -256,6 +256,28 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
         Ok(())
     }
 
+    /// The value for `key`, or a new entry `make()` (key and value) inserted first; true
+    /// when it was inserted. One hash and one walk of the key's buckets either way, so an
+    /// upsert costs what `dictAddRaw` does, and the owned key is built only on a miss.
+    pub fn find_or_insert_with<Q>(
+        &mut self,
+        key: &Q,
+        make: impl FnOnce() -> (K, V),
+    ) -> (&mut V, bool)
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.rehash_step();
+        self.expand_if_needed();
+        let h = self.hash(key);
+        if self.find_node(h, key).is_some() {
+            return (&mut self.find_mut(h, key).expect("just found").val, false);
+        }
+        let (k, v) = make();
+        (self.push_new(h, k, v), true)
+    }
+
     /// Get the value for `key`, inserting `make()` first if absent.
     pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
         let h = self.prepare_insert(&key);

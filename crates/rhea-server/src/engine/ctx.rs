@@ -116,17 +116,15 @@ impl<'a> Ctx<'a> {
     /// own event. Overwriting keeps the LFU counter, as `dbSetValue` does; under LRU the
     /// key was just touched by the lookup, so a fresh clock is the same thing.
     pub fn set_key(&mut self, key: Bytes, value: Value, keep_ttl: bool) {
-        let idx = self.client.db;
-        let existing = self.srv.dbs[idx].dict.get(&key[..]).map(|e| e.lru);
-        let lru = match existing {
-            Some(old) if self.srv.settings.maxmemory_policy.is_lfu() => old,
-            _ => self.srv.initial_lru(),
-        };
-        if existing.is_none() {
+        // Under LFU an overwritten key keeps its counter; otherwise the field is a new
+        // key's (`setKey` → `dbOverwrite` keeps `lru` only for LFU).
+        let keep_old = self.srv.settings.maxmemory_policy.is_lfu();
+        let initial = self.srv.initial_lru();
+        let lru = |old: Option<u32>| old.filter(|_| keep_old).unwrap_or(initial);
+        if self.db().upsert(&key, value, keep_ttl, lru) {
             self.notify('n', "new", &key);
         }
         self.modified(&key);
-        self.db().set(key, value, lru, keep_ttl);
     }
 
     /// Delete a key, signalling WATCHers. Returns whether it existed.
