@@ -72,6 +72,11 @@ fn three_rhea_sentinels_fail_over_a_real_master() {
     }
     let switched = sentinels.iter().filter_map(|s| s.rec.first_at("+switch-master")).max();
     eprintln!("kill -> last +switch-master: {:?}", switched.unwrap() - killed_at);
+    if std::env::var_os("RHEA_TEST_EVENTS").is_some() {
+        for s in &sentinels {
+            eprintln!("{}: {:#?}", s.rec.name, s.rec.all());
+        }
+    }
     let new_addr = sentinels[0].master_addr().unwrap();
     assert_eq!(new_addr.0, "127.0.0.1");
     assert!(new_addr.1 == r1.port || new_addr.1 == r2.port, "{new_addr:?}");
@@ -79,6 +84,7 @@ fn three_rhea_sentinels_fail_over_a_real_master() {
         assert_eq!(s.master_addr(), Some(new_addr.clone()), "s{i}");
         assert!(s.rec.count("+sdown") >= 1, "s{i} saw +sdown");
         let sw = s.rec.messages("+switch-master");
+        assert_eq!(sw.len(), 1, "s{i}: one failover only: {sw:?}");
         assert_eq!(
             sw[0],
             format!("{MASTER} 127.0.0.1 {old_port} 127.0.0.1 {}", new_addr.1),

@@ -142,7 +142,9 @@ impl RedisProc {
 
     /// A data node; `replicaof` is the master's port.
     pub fn server(dir: &Path, name: &str, replicaof: Option<u16>) -> RedisProc {
-        let mut body = "save \"\"\nappendonly no\n".to_string();
+        // No diskless-sync delay: a replica being reconfigured syncs at once (the 5 s
+        // default would outlast the tests' 3 s failover-timeout).
+        let mut body = "save \"\"\nappendonly no\nrepl-diskless-sync-delay 0\n".to_string();
         if let Some(m) = replicaof {
             body.push_str(&format!("replicaof 127.0.0.1 {m}\n"));
         }
@@ -251,7 +253,7 @@ impl Host for Recorder {
 
     fn log(&self, level: LogLevel, msg: &str) {
         if self.verbose {
-            eprintln!("[{}] {} {}", self.name, level.mark(), msg);
+            eprintln!("{} [{}] {} {}", driver::now_ms() % 100_000, self.name, level.mark(), msg);
         }
     }
 
@@ -276,9 +278,23 @@ pub struct RheaSentinel {
     server: tokio::task::JoinHandle<()>,
 }
 
-/// The timing the tests use: INFO every second (as `SENTINEL DEBUG info-period 1000`).
+/// The timing the tests use, as `SENTINEL DEBUG info-period 1000 ping-period 500`.
+///
+/// INFO every second makes role changes visible fast. The shorter ping (and reconnect)
+/// period matters with down-after 1000: after `+switch-master` the master's links are
+/// closed and its ping clock restarts, but the reconnect waits for one ping period
+/// after the last attempt (made to the dead old master), so with ping-period ==
+/// down-after the new master can be flagged `+sdown` before it was even pinged — in
+/// Redis as here (`sentinelResetMaster` keeps `last_reconn_time`) — and a second
+/// failover can follow.
 pub fn test_timing() -> Timing {
-    Timing { info_period: 1000, ..Timing::default() }
+    Timing { info_period: 1000, ping_period: 500, ..Timing::default() }
+}
+
+/// The same knobs for a real sentinel.
+pub fn tune_real_sentinel(port: u16) {
+    let r = call(port, &["SENTINEL", "DEBUG", "info-period", "1000", "ping-period", "500"]);
+    assert_eq!(r, Ok(LinkReply::Status("OK".into())), "SENTINEL DEBUG on {port}");
 }
 
 impl RheaSentinel {
