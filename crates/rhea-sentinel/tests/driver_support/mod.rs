@@ -299,10 +299,19 @@ pub fn tune_real_sentinel(port: u16) {
 
 impl RheaSentinel {
     pub fn start(rt: &tokio::runtime::Runtime, name: &str, master_port: u16) -> RheaSentinel {
+        RheaSentinel::start_with_quorum(rt, name, master_port, 2)
+    }
+
+    pub fn start_with_quorum(
+        rt: &tokio::runtime::Runtime,
+        name: &str,
+        master_port: u16,
+        quorum: u32,
+    ) -> RheaSentinel {
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
         let mut conf = SentinelConfig::default();
-        let mut mc = MasterConfig::new(MASTER, "127.0.0.1", master_port, 2);
+        let mut mc = MasterConfig::new(MASTER, "127.0.0.1", master_port, quorum);
         mc.down_after_ms = 1000;
         mc.failover_timeout_ms = 3000;
         conf.masters.push(mc);
