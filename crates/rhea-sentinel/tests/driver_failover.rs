@@ -31,6 +31,12 @@ fn elected_epochs(s: &RheaSentinel) -> Vec<String> {
     out
 }
 
+fn s0_no_pending_scripts(s: &RheaSentinel) -> bool {
+    let info = s.handle.info_section();
+    s.sentinel(&["pending-scripts"]) == rhea_sentinel::LinkReply::Array(vec![])
+        && info.contains("sentinel_running_scripts:0\r\nsentinel_scripts_queue_length:0\r\n")
+}
+
 #[test]
 fn three_rhea_sentinels_fail_over_a_real_master() {
     let tmp = tempfile::tempdir().unwrap();
@@ -38,8 +44,26 @@ fn three_rhea_sentinels_fail_over_a_real_master() {
     let mut master = RedisProc::server(tmp.path(), "m", None);
     let r1 = RedisProc::server(tmp.path(), "r1", Some(master.port));
     let r2 = RedisProc::server(tmp.path(), "r2", Some(master.port));
-    let sentinels: Vec<RheaSentinel> =
-        (0..3).map(|i| RheaSentinel::start(&rt, &format!("s{i}"), master.port)).collect();
+    // s0 runs a notification script for its warning events: it appends its arguments to
+    // a file, and asks for a retry (exit 1) the first time it sees +sdown.
+    let notified = tmp.path().join("notified.txt");
+    let script = tmp.path().join("notify.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"$1 $2\" >> {n}\n\
+             if [ \"$1\" = +sdown ] && [ ! -e {n}.retried ]; then touch {n}.retried; exit 1; fi\n",
+            n = notified.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let sentinels: Vec<RheaSentinel> = (0..3)
+        .map(|i| {
+            let script = (i == 0).then_some(script.as_path());
+            RheaSentinel::start_full(&rt, &format!("s{i}"), master.port, 2, script)
+        })
+        .collect();
     let ids: Vec<String> = sentinels.iter().map(|s| s.handle.myid()).collect();
 
     // ----- 1. discovery -----
@@ -130,6 +154,19 @@ fn three_rhea_sentinels_fail_over_a_real_master() {
         })
     });
     eprintln!("restart -> old master replicating: {:?}", back_at.elapsed());
+    // s0's notification script ran for its warning events; the +sdown run asked for a
+    // retry (exit 1) and ran again after script-retry-delay, which the test shortened.
+    wait_for(Duration::from_secs(5), "the +sdown script was retried", || {
+        std::fs::read_to_string(&notified).unwrap_or_default().matches("+sdown master").count() == 2
+    });
+    let lines = std::fs::read_to_string(&notified).unwrap_or_default();
+    assert!(lines.contains("+monitor master mymaster"), "{lines}");
+    assert!(lines.contains("+switch-master mymaster"), "{lines}");
+    let sdown_master = format!("+sdown master mymaster 127.0.0.1 {old_port}");
+    assert_eq!(lines.matches(&sdown_master).count(), 2, "retried once: {lines}");
+    wait_for(Duration::from_secs(5), "script queue drained", || {
+        s0_no_pending_scripts(&sentinels[0])
+    });
     for s in &sentinels {
         assert!(s.rec.crashes.lock().unwrap().is_empty());
         assert!(*s.rec.flushes.lock().unwrap() >= 1);

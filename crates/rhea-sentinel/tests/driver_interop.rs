@@ -57,10 +57,8 @@ fn mixed_failover(rhea_leads: bool) {
             && real_sentinel_runids(real_a.port).contains(&rhea_id)
             && real_sentinel_runids(real_b.port).contains(&rhea_id)
     });
-    let mut seen: Vec<String> = maps(&rhea.sentinel(&["sentinels", MASTER]))
-        .iter()
-        .map(|m| m["runid"].clone())
-        .collect();
+    let mut seen: Vec<String> =
+        maps(&rhea.sentinel(&["sentinels", MASTER])).iter().map(|m| m["runid"].clone()).collect();
     seen.sort();
     let mut want = vec![id_a.clone(), id_b.clone()];
     want.sort();

@@ -183,7 +183,9 @@ impl EventLoop {
                 }
             };
             let exit = match status {
-                Ok(st) => ScriptExit { code: st.code().unwrap_or(0), signal: st.signal().unwrap_or(0) },
+                Ok(st) => {
+                    ScriptExit { code: st.code().unwrap_or(0), signal: st.signal().unwrap_or(0) }
+                }
                 Err(_) => ScriptExit { code: 0, signal: 9 },
             };
             let _ = events.send(LoopEvent::ScriptExit { id, exit });

@@ -58,20 +58,22 @@ async fn run(
     events: mpsc::UnboundedSender<super::LoopEvent>,
 ) {
     let send = |e: LinkEvent| events.send(super::LoopEvent::Link(e)).is_ok();
-    let stream =
-        match tokio::time::timeout(connect_timeout, TcpStream::connect((host.as_str(), port)))
-            .await
-        {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => {
-                send(LinkEvent::Down(link, format!("connect to {host}:{port}: {e}")));
-                return;
-            }
-            Err(_) => {
-                send(LinkEvent::Down(link, format!("connect to {host}:{port}: timed out")));
-                return;
-            }
-        };
+    let stream = match tokio::time::timeout(
+        connect_timeout,
+        TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            send(LinkEvent::Down(link, format!("connect to {host}:{port}: {e}")));
+            return;
+        }
+        Err(_) => {
+            send(LinkEvent::Down(link, format!("connect to {host}:{port}: timed out")));
+            return;
+        }
+    };
     let _ = stream.set_nodelay(true);
     let local_ip = stream.local_addr().ok().map(|a| a.ip().to_canonical().to_string());
     if !send(LinkEvent::Up(link, local_ip)) {

@@ -144,12 +144,13 @@ impl ScriptQueue {
     pub fn kill_timed_out(&mut self, now: i64, max_runtime: i64) -> Vec<Action> {
         let mut out = Vec::new();
         for j in self.jobs.iter_mut() {
-            if j.running && now - j.start_time > max_runtime {
-                if let Some(kill) = j.kill.take() {
-                    let _ = kill.send(());
-                    let msg = format!("{} {}", j.argv[0], j.pid);
-                    out.push(event(LogLevel::Warning, "-script-timeout", msg));
-                }
+            if j.running
+                && now - j.start_time > max_runtime
+                && let Some(kill) = j.kill.take()
+            {
+                let _ = kill.send(());
+                let msg = format!("{} {}", j.argv[0], j.pid);
+                out.push(event(LogLevel::Warning, "-script-timeout", msg));
             }
         }
         out
@@ -175,8 +176,7 @@ impl ScriptQueue {
                     if j.running {
                         m.push((b("run-time"), b(&(now - j.start_time).to_string())));
                     } else {
-                        let delay =
-                            if j.start_time != 0 { (j.start_time - now).max(0) } else { 0 };
+                        let delay = if j.start_time != 0 { (j.start_time - now).max(0) } else { 0 };
                         m.push((b("retry-in"), b(&delay.to_string())));
                     }
                     Reply::Map(m)

@@ -170,9 +170,11 @@ impl RedisProc {
         let child = cmd.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         self.child = Some(child);
         let port = self.port;
-        wait_for(Duration::from_secs(10), "redis-server answers PING", || {
-            matches!(call(port, &["PING"]), Ok(LinkReply::Status(s)) if s == "PONG")
-        });
+        wait_for(
+            Duration::from_secs(10),
+            "redis-server answers PING",
+            || matches!(call(port, &["PING"]), Ok(LinkReply::Status(s)) if s == "PONG"),
+        );
     }
 
     pub fn pid(&self) -> u32 {
@@ -278,7 +280,8 @@ pub struct RheaSentinel {
     server: tokio::task::JoinHandle<()>,
 }
 
-/// The timing the tests use, as `SENTINEL DEBUG info-period 1000 ping-period 500`.
+/// The timing the tests use, as `SENTINEL DEBUG info-period 1000 ping-period 500
+/// script-retry-delay 300`.
 ///
 /// INFO every second makes role changes visible fast. The shorter ping (and reconnect)
 /// period matters with down-after 1000: after `+switch-master` the master's links are
@@ -288,7 +291,7 @@ pub struct RheaSentinel {
 /// Redis as here (`sentinelResetMaster` keeps `last_reconn_time`) — and a second
 /// failover can follow.
 pub fn test_timing() -> Timing {
-    Timing { info_period: 1000, ping_period: 500, ..Timing::default() }
+    Timing { info_period: 1000, ping_period: 500, script_retry_delay: 300, ..Timing::default() }
 }
 
 /// The same knobs for a real sentinel.
@@ -308,12 +311,24 @@ impl RheaSentinel {
         master_port: u16,
         quorum: u32,
     ) -> RheaSentinel {
+        RheaSentinel::start_full(rt, name, master_port, quorum, None)
+    }
+
+    /// With an optional notification script for the master.
+    pub fn start_full(
+        rt: &tokio::runtime::Runtime,
+        name: &str,
+        master_port: u16,
+        quorum: u32,
+        notification_script: Option<&Path>,
+    ) -> RheaSentinel {
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
         let mut conf = SentinelConfig::default();
         let mut mc = MasterConfig::new(MASTER, "127.0.0.1", master_port, quorum);
         mc.down_after_ms = 1000;
         mc.failover_timeout_ms = 3000;
+        mc.notification_script = notification_script.map(|p| p.display().to_string());
         conf.masters.push(mc);
         let options = Options { port, requirepass: None, timing: test_timing() };
         let seed = u64::from(port) ^ (driver::unix_ms() as u64).rotate_left(17);
