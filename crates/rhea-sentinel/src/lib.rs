@@ -15,7 +15,9 @@
 //!   (timer, one task per link, script children) — and talks to the hosting process
 //!   (rhea-server in sentinel mode, which owns the client port) through the
 //!   [`driver::Host`] trait and a cloneable [`driver::SentinelHandle`]
-//!   (`command`, `publish`, `info_section`, `myid`, `shutdown`).
+//!   (`command`, `publish`, `info_section`, `myid`, `shutdown`). The driver also owns
+//!   the script queue, so through the handle PENDING-SCRIPTS and INFO's script counters
+//!   are real (the core alone answers them empty).
 //!
 //! ## The driver contract
 //!

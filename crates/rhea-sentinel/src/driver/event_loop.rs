@@ -31,7 +31,7 @@ struct EventLoop {
     links: HashMap<LinkId, Link>,
 }
 
-/// The thread's body: returns on `Control::Shutdown` (or when every handle is gone).
+/// The thread's body: returns on `Control::Shutdown` ([`super::SentinelHandle::shutdown`]).
 pub(super) fn run(shared: Arc<Shared>, control: mpsc::UnboundedReceiver<Control>) {
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
