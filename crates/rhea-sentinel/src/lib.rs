@@ -11,6 +11,13 @@
 //!   rewrites them (`sentinelHandleConfiguration`, `rewriteConfigSentinelOption`).
 //! * [`Sentinel`] ([`core`]): the state machine. [`info`] and [`hello`] parse what it
 //!   reads; [`io`] is the vocabulary with the driver; [`timing`] the SENTINEL DEBUG knobs.
+//! * [`driver`]: runs the core for real — a thread with a current-thread tokio runtime
+//!   (timer, one task per link, script children) — and talks to the hosting process
+//!   (rhea-server in sentinel mode, which owns the client port) through the
+//!   [`driver::Host`] trait and a cloneable [`driver::SentinelHandle`]
+//!   (`command`, `publish`, `info_section`, `myid`, `shutdown`). The driver also owns
+//!   the script queue, so through the handle PENDING-SCRIPTS and INFO's script counters
+//!   are real (the core alone answers them empty).
 //!
 //! ## The driver contract
 //!
@@ -66,6 +73,7 @@
 
 pub mod config;
 pub mod core;
+pub mod driver;
 pub mod glob;
 pub mod hello;
 pub mod info;
