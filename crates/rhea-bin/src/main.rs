@@ -2,8 +2,8 @@
 //!
 //! Dispatch on argv[0]'s base name (`redis-server`) or on the first argument
 //! (`rhea server …`), like Redis's own `redis-sentinel`/`redis-check-rdb` symlinks.
-//! Later roles (sentinel, proxy, vrrp, check-rdb) plug in here; each role crate stays
-//! independent of the others.
+//! Later roles (proxy, vrrp) plug in here. `rhea-sentinel` builds on `rhea-server`
+//! (Sentinel is a server mode, as in Redis); the other role crates stay independent.
 
 use std::process::ExitCode;
 
@@ -20,12 +20,14 @@ rhea: the classic highly-available Redis stack in one binary
 
 Usage:
   rhea server [redis.conf] [--directive value]...   a Redis 7.0-compatible server
+  rhea sentinel sentinel.conf [--directive value]...  Redis Sentinel 7.0
   rhea check-rdb FILE                               verify an RDB file (redis-check-rdb)
   rhea --help                                       this text
   rhea --version
 
-Started as `redis-server` or `redis-check-rdb` (a symlink), it behaves as
-`rhea server` or `rhea check-rdb`.
+Started as `redis-server`, `redis-sentinel` or `redis-check-rdb` (a symlink), it
+behaves as `rhea server`, `rhea sentinel` or `rhea check-rdb`; like redis-server,
+`rhea server sentinel.conf --sentinel` starts a sentinel.
 Run `rhea server --help` for the server's own options.
 ";
 
@@ -33,10 +35,18 @@ fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().collect();
     let argv0 = argv.first().map(String::as_str).unwrap_or("rhea");
     let base = argv0.rsplit('/').next().unwrap_or(argv0);
+    // Redis's `checkForSentinelMode`: the name redis-sentinel, or `--sentinel` anywhere.
+    let sentinel_flag = argv.iter().skip(1).any(|a| a == "--sentinel");
     let code = match base {
+        "redis-sentinel" => rhea_sentinel::process::main(&without_flag(&argv[1..])),
+        "redis-server" if sentinel_flag => rhea_sentinel::process::main(&without_flag(&argv[1..])),
         "redis-server" => rhea_server::server::main(&argv[1..]),
         "redis-check-rdb" => check_rdb::main(argv0, &argv[1..]),
         _ => match argv.get(1).map(String::as_str) {
+            Some("sentinel") => rhea_sentinel::process::main(&without_flag(&argv[2..])),
+            Some("server") if sentinel_flag => {
+                rhea_sentinel::process::main(&without_flag(&argv[2..]))
+            }
             Some("server") => rhea_server::server::main(&argv[2..]),
             Some("check-rdb") => check_rdb::main("rhea check-rdb", &argv[2..]),
             Some("--version") | Some("-v") => {
@@ -58,4 +68,9 @@ fn main() -> ExitCode {
         },
     };
     ExitCode::from(code as u8)
+}
+
+/// The arguments without `--sentinel` (it selects the role, it is not a directive).
+fn without_flag(args: &[String]) -> Vec<String> {
+    args.iter().filter(|a| *a != "--sentinel").cloned().collect()
 }

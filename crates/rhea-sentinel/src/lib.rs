@@ -78,6 +78,7 @@ pub mod glob;
 pub mod hello;
 pub mod info;
 pub mod io;
+pub mod process;
 pub mod rng;
 pub mod timing;
 

@@ -70,7 +70,9 @@ pub fn run(
             crate::startup::program_name()
         );
     }
-    log::set_role(if sentinel.is_some() { 'X' } else { 'M' });
+    if sentinel.is_none() {
+        log::set_role('M');
+    }
     notice!("monotonic clock: POSIX clock_gettime");
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(st.io_threads)

@@ -219,7 +219,8 @@ impl Sentinel {
             masters.push(m);
         }
         let myid = g.myid.clone();
-        g.log(LogLevel::Notice, format!("Sentinel ID is {myid}"));
+        // Redis logs it at warning level (`sentinelIsRunning`).
+        g.log(LogLevel::Warning, format!("Sentinel ID is {myid}"));
         for m in &masters {
             let q = format!(" quorum {}", m.quorum);
             g.event_at(LogLevel::Warning, "+monitor", m, Who::Master, true, &q);
