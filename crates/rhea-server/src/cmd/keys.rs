@@ -91,13 +91,14 @@ fn settle_expired(ctx: &mut Ctx<'_>) {
 }
 
 /// `lookupKeyWrite`: lazy expiry and the access-time touch, no statistics.
+/// One dict lookup: the expiry check first, then the entry (settling an expired key's
+/// propagation before returning None).
 pub fn lookup_write<'c>(ctx: &'c mut Ctx<'_>, key: &[u8]) -> Option<&'c mut Entry> {
-    if ctx.lookup(key).is_none() {
+    if ctx.expire_if_needed(key) {
         settle_expired(ctx);
         return None;
     }
-    let db = ctx.client.db;
-    ctx.srv.dbs[db].dict.get_mut(key)
+    ctx.touch_existing(key)
 }
 
 /// `expireIfNeeded` alone: is the key live? (No touch, no statistics.)

@@ -60,7 +60,23 @@ impl<'a> Ctx<'a> {
 
     /// Look a key up (lazy expiry applied) and record the access for LRU/LFU.
     pub fn lookup(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        if self.expire_if_needed(key) {
+            return None;
+        }
+        self.touch_existing(key)
+    }
+
+    /// Lazy expiry of `key` in the client's db (`expireIfNeeded`): true if it must be
+    /// treated as missing.
+    pub fn expire_if_needed(&mut self, key: &[u8]) -> bool {
         let acc = self.access();
+        let idx = self.client.db;
+        self.srv.dbs[idx].expire_if_needed(key, &acc)
+    }
+
+    /// The entry under `key`, its access time (LRU) or counter (LFU) updated, without
+    /// the expiry check: for callers that just made it.
+    pub fn touch_existing(&mut self, key: &[u8]) -> Option<&mut Entry> {
         let lru = self.srv.lru_clock();
         let lfu = self
             .srv
@@ -69,11 +85,13 @@ impl<'a> Ctx<'a> {
             .is_lfu()
             .then_some((self.srv.settings.lfu_log_factor, self.srv.settings.lfu_decay_time));
         let now_min = (self.srv.cmd_time_ms / 60_000) as u32;
-        let rnd: f64 = rand::Rng::random(&mut self.srv.rng);
         let idx = self.client.db;
-        let e = self.srv.dbs[idx].lookup(key, &acc)?;
+        let e = self.srv.dbs[idx].dict.get_mut(key)?;
         match lfu {
-            Some((factor, decay)) => super::lru::lfu_touch(e, now_min, factor, decay, rnd),
+            Some((factor, decay)) => {
+                let rnd: f64 = rand::Rng::random(&mut self.srv.rng);
+                super::lru::lfu_touch(e, now_min, factor, decay, rnd)
+            }
             None => e.lru = lru,
         }
         Some(e)
