@@ -2,6 +2,7 @@
 --sentinel`, what the Debian redis-sentinel package runs), on loopback, monitoring real
 redis-servers: the replies a client sees, byte for byte where nothing depends on time
 or identity, then failovers: Rhea sentinels alone, and mixed with real ones."""
+import os
 import signal
 import time
 
@@ -250,3 +251,84 @@ def test_sentinel_events_are_published(topology):
             assert ev in seen, (ev, seen)
     finally:
         ours.cleanup()
+
+
+def test_tilt_after_the_process_was_stopped(topology):
+    """SIGSTOP for 3 s, then SIGCONT: the timer gap puts Sentinel in TILT (Redis logs
+    `+tilt #tilt mode entered` and INFO says sentinel_tilt:1), as the real one does."""
+    master, _ = topology
+    mon = [("mymaster", master.port, 2, {})]
+    for kind in ("redis", "rhea"):
+        s = start_sentinel(kind, mon)
+        try:
+            wait_for(lambda: "+monitor" in s.output(), 10, "started")
+            s.p.send_signal(signal.SIGSTOP)
+            time.sleep(3)
+            s.p.send_signal(signal.SIGCONT)
+            wait_for(lambda: client(s.port).info("sentinel")["sentinel_tilt"] == 1, 10,
+                     "TILT on " + kind)
+            assert "# +tilt #tilt mode entered" in s.output(), kind
+            assert client(s.port).info("sentinel")["sentinel_tilt_since_seconds"] >= 0
+        finally:
+            s.cleanup()
+
+
+def test_shutdown_ends_the_sentinel_without_a_dump(topology):
+    master, _ = topology
+    s = start_sentinel("rhea", [("mymaster", master.port, 2, {})])
+    try:
+        client(s.port).shutdown()  # redis-py treats the closed connection as success
+        assert s.p.wait(10) == 0
+        assert not any(f.endswith(".rdb") for f in os.listdir(s.cwd))
+        out = s.output()
+        assert "# User requested shutdown..." in out
+        assert out.rstrip().endswith("# Sentinel is now ready to exit, bye bye...")
+        assert "Saving" not in out
+    finally:
+        s.cleanup()
+
+
+def start_as_nobody(kind, port, master_port):
+    """A sentinel run as `nobody` (as root every file is writable), its directory owned by
+    nobody so that it can start; the caller then makes it read-only."""
+    import shutil
+    import subprocess
+    import tempfile
+    from servers import Proc, rhea_bin
+    d = tempfile.mkdtemp(prefix="sentinel-ro-")
+    os.chmod(d, 0o755)
+    conf = os.path.join(d, "s.conf")
+    with open(conf, "w") as f:
+        f.write("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor mymaster 127.0.0.1 %d 2\n"
+                % (port, d, master_port))
+    shutil.chown(d, "nobody")
+    shutil.chown(conf, "nobody")
+    exe = [rhea_bin(), "sentinel", conf] if kind == "rhea" else ["redis-server", conf,
+                                                                  "--sentinel"]
+    assert subprocess.run(["runuser", "-u", "nobody", "--", "true"]).returncode == 0
+    return Proc(["runuser", "-u", "nobody", "--"] + exe, port, d, "ro-" + kind).wait_ready(
+        loaded=False), d, conf
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run a sentinel as nobody")
+def test_read_only_config_is_reported_and_the_sentinel_keeps_working(topology):
+    from servers import free_port
+    master, _ = topology
+    replies = {}
+    for kind in ("redis", "rhea"):
+        s, d, conf = start_as_nobody(kind, free_port(), master.port)
+        try:
+            wait_for(lambda: "+monitor" in s.output(), 10, "started")
+            os.chmod(conf, 0o444)
+            os.chmod(d, 0o555)
+            replies[kind] = [raw(s.port, "SENTINEL", "SET", "mymaster", "quorum", "1"),
+                             raw(s.port, "SENTINEL", "FLUSHCONFIG"),
+                             raw(s.port, "PING")]
+            assert as_map(fields(s.port, "SENTINEL", "MASTER", "mymaster"))["quorum"] == "1"
+            assert ("# WARNING: Sentinel was not able to save the new configuration on "
+                    "disk!!!: Permission denied") in s.output(), kind
+        finally:
+            os.chmod(d, 0o755)
+            s.cleanup()
+    assert replies["rhea"] == replies["redis"]
+    assert replies["redis"][0] == b"-ERR Failed to save config file. Check server logs.\r\n"

@@ -112,7 +112,8 @@ pub fn run(
             return 1;
         }
     };
-    let mode = if sentinel.is_some() { "sentinel" } else { "standalone" };
+    let is_sentinel = sentinel.is_some();
+    let mode = if is_sentinel { "sentinel" } else { "standalone" };
     if st.always_show_logo {
         log::write_raw(&crate::startup::logo(st.port, pid));
     } else {
@@ -183,7 +184,8 @@ pub fn run(
         notice!("Removing the unix socket file.");
         let _ = std::fs::remove_file(path);
     }
-    warning!("Redis is now ready to exit, bye bye...");
+    // `prepareForShutdown` names the mode it ran in.
+    warning!("{} is now ready to exit, bye bye...", if is_sentinel { "Sentinel" } else { "Redis" });
     rt.shutdown_background();
     0
 }

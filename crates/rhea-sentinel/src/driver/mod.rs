@@ -141,11 +141,17 @@ impl Shared {
     /// Call the core, then carry out the actions it returned (see the module docs for
     /// the ordering guarantees).
     fn run<R>(&self, f: impl FnOnce(&mut Sentinel, i64) -> (R, Vec<Action>)) -> R {
+        self.run_flushing(f).0
+    }
+
+    /// [`Shared::run`], also telling whether a config flush it caused failed (commands
+    /// then answer Redis's error instead of `+OK`: `sentinelFlushConfigAndReply`).
+    fn run_flushing<R>(&self, f: impl FnOnce(&mut Sentinel, i64) -> (R, Vec<Action>)) -> (R, bool) {
         let now = now_ms();
         let mut core = lock(&self.core);
         let (r, actions) = f(&mut core, now);
         if actions.is_empty() {
-            return r;
+            return (r, false);
         }
         let snapshot = actions.contains(&Action::FlushConfig).then(|| core.persisted_config());
         let mut rest = Vec::new();
@@ -159,21 +165,23 @@ impl Shared {
         }
         let order = lock(&self.order);
         drop(core);
-        self.carry_out(rest, snapshot.as_ref());
+        let flush_failed = self.carry_out(rest, snapshot.as_ref());
         drop(order);
-        r
+        (r, flush_failed)
     }
 
     /// Events produced by the driver itself (scripts), in order with the core's.
     fn emit(&self, actions: Vec<Action>) {
         if !actions.is_empty() {
             let _order = lock(&self.order);
-            self.carry_out(actions, None);
+            let _ = self.carry_out(actions, None);
         }
     }
 
-    /// The host-facing actions: events, logs, config flush, scripts, crash.
-    fn carry_out(&self, actions: Vec<Action>, snapshot: Option<&SentinelConfig>) {
+    /// The host-facing actions: events, logs, config flush, scripts, crash. Returns true
+    /// if a config flush failed.
+    fn carry_out(&self, actions: Vec<Action>, snapshot: Option<&SentinelConfig>) -> bool {
+        let mut flush_failed = false;
         for a in actions {
             match a {
                 Action::Event { level, kind, message } => {
@@ -187,6 +195,7 @@ impl Shared {
                     if let Some(state) = snapshot
                         && let Err(e) = self.host.flush_config(state)
                     {
+                        flush_failed = true;
                         self.host.log(
                             LogLevel::Warning,
                             &format!(
@@ -205,6 +214,7 @@ impl Shared {
                 }
             }
         }
+        flush_failed
     }
 }
 
@@ -262,7 +272,13 @@ impl SentinelHandle {
         if args.len() == 1 && args[0].eq_ignore_ascii_case("pending-scripts") {
             return lock(&self.shared.scripts).pending_reply(now_ms());
         }
-        self.shared.run(|core, now| core.command(&args, now))
+        let (reply, flush_failed) = self.shared.run_flushing(|core, now| core.command(&args, now));
+        match reply {
+            Reply::Simple(ok) if flush_failed && ok == "OK" => {
+                Reply::err(crate::config::FLUSH_FAILED_REPLY)
+            }
+            reply => reply,
+        }
     }
 
     /// A `PUBLISH <channel> <payload>` received by the sentinel (peers' hellos).
