@@ -351,3 +351,62 @@ def test_read_only_config_is_reported_and_the_sentinel_keeps_working(topology):
             s.cleanup()
     assert replies["rhea"] == replies["redis"]
     assert replies["redis"][0] == b"-ERR Failed to save config file. Check server logs.\r\n"
+
+
+def scripted_failover(kind):
+    """One sentinel of `kind` (quorum 1) with a notification script and a
+    client-reconfig script that record their arguments; a failover of a fresh topology.
+    Returns the two recordings with the ports replaced by names."""
+    import tempfile
+    master, reps = start_topology()
+    d = tempfile.mkdtemp(prefix="scripts-")
+    scripts = {}
+    for name in ("notify", "reconfig"):
+        path = os.path.join(d, name + ".sh")
+        with open(path, "w") as f:
+            f.write('#!/bin/sh\necho "$@" >> %s/%s.out\n' % (d, name))
+        os.chmod(path, 0o755)
+        scripts[name] = path
+    opts = dict(FAST, **{"notification-script": scripts["notify"],
+                         "client-reconfig-script": scripts["reconfig"]})
+    s = start_sentinel(kind, [("mymaster", master.port, 1, opts)])
+    try:
+        wait_for(lambda: as_map(fields(s.port, "SENTINEL", "MASTER", "mymaster"))
+                 ["num-slaves"] == "2", 20, "replicas known")
+        master.stop(signal.SIGKILL)
+        wait_for(lambda: master_addr(s.port) != ("127.0.0.1", master.port), 30, "switch")
+        new_port = master_addr(s.port)[1]
+        wait_for(lambda: os.path.exists(os.path.join(d, "reconfig.out")), 10, "reconfig ran")
+
+        def notified():
+            with open(os.path.join(d, "notify.out")) as f:
+                return "+failover-end " in f.read()
+        wait_for(notified, 15, "+failover-end notified")
+        time.sleep(0.5)  # scripts run asynchronously: let the last ones finish
+        myid = client(s.port).execute_command("SENTINEL", "MYID").decode()
+        names = {str(master.port): "OLD", str(new_port): "NEW", myid: "SELF"}
+        names.update({str(r.port): "OTHER" for r in reps if r.port != new_port})
+
+        def read(name):
+            with open(os.path.join(d, name + ".out")) as f:
+                lines = f.read().splitlines()
+            return [" ".join(names.get(w, w) for w in line.replace(":", " ").split())
+                    for line in lines]
+        return read("notify"), read("reconfig")
+    finally:
+        s.cleanup()
+        for p in [master] + reps:
+            p.cleanup()
+
+
+def test_scripts_get_redis_arguments():
+    real_notify, real_reconfig = scripted_failover("redis")
+    ours_notify, ours_reconfig = scripted_failover("rhea")
+    assert ours_reconfig == real_reconfig
+    assert real_reconfig and real_reconfig[0].startswith("mymaster leader start 127.0.0.1 OLD")
+    # The same warning-level events with the same arguments (scripts run concurrently,
+    # so the order in which they append is not the events' order, in either program).
+    missing = sorted(set(real_notify) - set(ours_notify))
+    extra = sorted(set(ours_notify) - set(real_notify))
+    assert not missing and not extra, "missing: %s\nextra: %s" % (missing, extra)
+    assert sorted(ours_notify) == sorted(real_notify)
