@@ -203,9 +203,11 @@ fn odown_needs_quorum_of_peer_replies() {
     let mut h = Harness::new();
     h.tick_to(1500);
     h.hello_from_peer(0, ("127.0.0.1", 7001), 0);
-    // The master stops answering PING; the peer says it is down too.
+    // The master stops answering PING (it answers with an error, which is not a valid
+    // reply: the harness answers every command, so the link's reply FIFO stays in step);
+    // the peer says it is down too.
     h.answer = |argv| match argv[0].as_str() {
-        "PING" if argv.len() == 1 => None,
+        "PING" if argv.len() == 1 => Some(LinkReply::Error("ERR not available".into())),
         "SENTINEL" => {
             Some(LinkReply::Array(vec![LinkReply::Int(1), LinkReply::bulk("*"), LinkReply::Int(0)]))
         }
@@ -214,7 +216,7 @@ fn odown_needs_quorum_of_peer_replies() {
     h.tick_to(6000);
     assert!(h.has("+sdown master mymaster 127.0.0.1 7001"));
     assert!(h.has("+odown master mymaster 127.0.0.1 7001 #quorum 2/2"), "{:?}", h.events);
-    assert!(h.has("+try-failover master mymaster 127.0.0.1 7001"));
+    assert!(h.has("+try-failover master mymaster 127.0.0.1 7001"), "{:?}", h.events);
 }
 
 #[test]
@@ -223,7 +225,7 @@ fn no_odown_when_peer_says_up() {
     h.tick_to(1500);
     h.hello_from_peer(0, ("127.0.0.1", 7001), 0);
     h.answer = |argv| match argv[0].as_str() {
-        "PING" if argv.len() == 1 => None,
+        "PING" if argv.len() == 1 => Some(LinkReply::Error("ERR not available".into())),
         "SENTINEL" => {
             Some(LinkReply::Array(vec![LinkReply::Int(0), LinkReply::bulk("*"), LinkReply::Int(0)]))
         }
