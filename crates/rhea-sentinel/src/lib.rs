@@ -23,7 +23,7 @@
 //!
 //! ```text
 //!            tick(now, unix_ms) every next_tick_delay() ms (≈ 53–100 ms, jittered)
-//!            on_link_up / on_link_down / on_reply(link, LinkReply)
+//!            on_link_up / on_link_down(link, now) / on_reply(link, LinkReply, now)
 //!            command(["master", "mymaster"]) · publish(channel, payload)
 //!  driver ─────────────────────────────────────────────────────────────▶ Sentinel
 //!         ◀───────────────────────────────────────────────────────────── Vec<Action>
@@ -38,7 +38,7 @@
 //! * **Links.** The core allocates a fresh [`io::LinkId`] per connection and asks for it
 //!   with `Connect`. It considers the link usable at once and may `Send` on it right
 //!   away (hiredis semantics): the driver queues writes until the socket is up. When a
-//!   connect fails or a connection breaks, the driver calls `on_link_down(link)`, once.
+//!   connect fails or a connection breaks, the driver calls `on_link_down(link, now)`, once.
 //!   `on_link_up(link, local_ip)` tells the core its local address on the socket (the
 //!   hello's sentinel ip when `announce-ip` is unset; without either no hello is sent).
 //!   After `Close{link}`, or for unknown ids, events are ignored.

@@ -66,15 +66,18 @@ fn auth_argv(g: &Global, m: &MasterState, who: Who) -> Option<Vec<String>> {
     Some(argv)
 }
 
-/// `sentinelReconnectInstance`: at most one attempt per ping period; on a new command
-/// connection AUTH, CLIENT SETNAME and an immediate PING; on a new pub/sub one AUTH,
-/// CLIENT SETNAME and SUBSCRIBE to the hello channel.
+/// `sentinelReconnectInstance`: at most one attempt per ping period (Rhea: the
+/// instance's effective ping period, so a connection killed under a short down-after is
+/// back well within it); on a new command connection AUTH, CLIENT SETNAME and an
+/// immediate PING; on a new pub/sub one AUTH, CLIENT SETNAME and SUBSCRIBE to the hello
+/// channel.
 fn reconnect(g: &mut Global, m: &mut MasterState, who: Who, now: i64) {
     let ri = m.get(who);
     if !ri.disconnected() || ri.addr.port == 0 {
         return;
     }
-    if ri.link.last_reconn_time != 0 && now - ri.link.last_reconn_time < g.timing.ping_period {
+    let period = g.timing.ping_every(ri.down_after);
+    if ri.link.last_reconn_time != 0 && now - ri.link.last_reconn_time < period {
         return;
     }
     let (host, port, kind) = (ri.addr.ip.clone(), ri.addr.port, ri.kind);
