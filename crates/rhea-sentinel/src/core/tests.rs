@@ -370,6 +370,20 @@ fn sentinel_command_replies() {
     );
     assert_eq!(cmd(&mut h, &["debug", "ping-period", "500"]), Reply::ok());
     assert_eq!(h.s.timing().ping_period, 500);
+    // Rhea's knobs: the candidacy delays may be 0, the others must be > 0 as in Redis.
+    assert_eq!(
+        cmd(&mut h, &["debug", "candidate-step", "0", "candidate-jitter", "0"]),
+        Reply::ok()
+    );
+    assert_eq!(
+        cmd(&mut h, &["debug", "down-after-divisor", "0"]),
+        Reply::err("ERR Invalid argument '0' for SENTINEL DEBUG 'down-after-divisor'")
+    );
+    assert_eq!(
+        cmd(&mut h, &["debug", "down-after-divisor", "1", "failover-info-period", "1000"]),
+        Reply::ok()
+    );
+    assert_eq!(h.s.timing(), Timing { ping_period: 500, ..Timing::redis() });
     assert_eq!(cmd(&mut h, &["myid"]), Reply::bulk_str(MYID));
     let fields: Vec<String> =
         h.s.master_fields("mymaster", h.now).unwrap().into_iter().map(|f| f.0).collect();
@@ -389,4 +403,15 @@ fn sentinel_command_replies() {
     assert!(h.has("+set master mymaster 127.0.0.1 7001 quorum 1"), "{:?}", h.events);
     assert!(h.has("+reset-master master mymaster 127.0.0.1 7001"));
     assert!(h.has("-monitor master m2 10.0.0.1 6379"));
+}
+
+#[test]
+fn effective_periods_follow_down_after() {
+    let t = Timing::default();
+    assert_eq!((t.ping_every(1000), t.ask_every(1000)), (100, 100));
+    assert_eq!((t.ping_every(3000), t.ask_every(3000)), (300, 300));
+    assert_eq!((t.ping_every(30_000), t.ask_every(30_000)), (1000, 1000));
+    let r = Timing::redis();
+    assert_eq!((r.ping_every(1000), r.ask_every(1000)), (1000, 1000));
+    assert_eq!((r.ping_every(500), r.ask_every(500)), (500, 1000));
 }
