@@ -23,7 +23,7 @@
 //!
 //! ```text
 //!            tick(now, unix_ms) every next_tick_delay() ms (≈ 53–100 ms, jittered)
-//!            on_link_up / on_link_down / on_reply(link, LinkReply)
+//!            on_link_up / on_link_down(link, now) / on_reply(link, LinkReply, now)
 //!            command(["master", "mymaster"]) · publish(channel, payload)
 //!  driver ─────────────────────────────────────────────────────────────▶ Sentinel
 //!         ◀───────────────────────────────────────────────────────────── Vec<Action>
@@ -38,7 +38,7 @@
 //! * **Links.** The core allocates a fresh [`io::LinkId`] per connection and asks for it
 //!   with `Connect`. It considers the link usable at once and may `Send` on it right
 //!   away (hiredis semantics): the driver queues writes until the socket is up. When a
-//!   connect fails or a connection breaks, the driver calls `on_link_down(link)`, once.
+//!   connect fails or a connection breaks, the driver calls `on_link_down(link, now)`, once.
 //!   `on_link_up(link, local_ip)` tells the core its local address on the socket (the
 //!   hello's sentinel ip when `announce-ip` is unset; without either no hello is sent).
 //!   After `Close{link}`, or for unknown ids, events are ignored.
@@ -57,6 +57,17 @@
 //!   appends [`Sentinel::info_section`]).
 //!
 //! ## Caveats (deviations from Redis 7.0)
+//! * **Timing is tightened** so that with down-after 1000 a new master is writable
+//!   within 2 s of the old one's death (Redis 7.0: ≈ 3 s or more): PINGs and
+//!   is-master-down asks every down-after / 10 (one in flight per link), replica INFO at
+//!   100 ms while the master is down, an INFO pipelined behind SLAVEOF NO ONE, a
+//!   candidacy delay ordered by run id instead of simultaneous vote requests, the
+//!   failover states chained within one timer run and re-checked when a peer answers, a
+//!   broken link counted as a failed probe, and a fresh availability clock (immediate
+//!   reconnect) for a new master after `+switch-master`. Each is explained in
+//!   [`timing`]; the wire protocol towards servers and sentinels is unchanged, only the
+//!   cadence. [`Timing::redis`] (or the matching `SENTINEL DEBUG` knobs) restores
+//!   Redis's periods. `SENTINEL DEBUG` lists four more knobs after Redis's thirteen.
 //! * A peer sentinel watching several masters gets one link per master (Redis shares one
 //!   `instanceLink`); `link-refcount` always reports 1.
 //! * Hostnames are compared as text; resolve-hostnames/announce-hostnames are stored

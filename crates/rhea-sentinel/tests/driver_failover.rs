@@ -1,6 +1,11 @@
 //! Three Rhea sentinels (in-process drivers) watching a real redis-server master with two
 //! real replicas on loopback: discovery, a failover after SIGKILL of the master, and the
 //! old master's return as a replica. Quorum 2, down-after 1000 ms, failover-timeout 3000.
+//!
+//! The timing goal, with Rhea's default timing: SIGKILL → a client that asks a sentinel
+//! `get-master-addr-by-name` writes to the promoted replica in < 2 s with down-after
+//! 1000 (< 4.5 s with 3000), over several runs; and `DEBUG SLEEP 0.5` on a healthy master
+//! with down-after 1000 is no failure (no +sdown, no failover).
 
 mod driver_support;
 
@@ -171,4 +176,158 @@ fn three_rhea_sentinels_fail_over_a_real_master() {
         assert!(s.rec.crashes.lock().unwrap().is_empty());
         assert!(*s.rec.flushes.lock().unwrap() >= 1);
     }
+}
+
+/// A fresh deployment for the timing tests: master, two replicas, three Rhea sentinels
+/// with `Timing::default()` and the given down-after, all discovered.
+struct Deployment {
+    _tmp: tempfile::TempDir,
+    master: RedisProc,
+    replicas: Vec<RedisProc>,
+    sentinels: Vec<RheaSentinel>,
+}
+
+fn deploy(rt: &tokio::runtime::Runtime, down_after: u64) -> Deployment {
+    let tmp = tempfile::tempdir().unwrap();
+    let master = RedisProc::server(tmp.path(), "m", None);
+    let replicas = vec![
+        RedisProc::server(tmp.path(), "r1", Some(master.port)),
+        RedisProc::server(tmp.path(), "r2", Some(master.port)),
+    ];
+    let sentinels: Vec<RheaSentinel> = (0..3)
+        .map(|i| {
+            let timing = rhea_sentinel::Timing::default();
+            RheaSentinel::start_custom(
+                rt,
+                &format!("s{i}"),
+                master.port,
+                2,
+                None,
+                down_after,
+                timing,
+            )
+        })
+        .collect();
+    let want: HashSet<String> = replicas.iter().map(|r| r.port.to_string()).collect();
+    for s in &sentinels {
+        wait_for(Duration::from_secs(15), "replicas and peers discovered", || {
+            replicas_seen(s) == want && sentinels_seen(s).len() == 2
+        });
+    }
+    // Every sentinel has a fresh INFO of both replicas and a live link to each peer.
+    std::thread::sleep(Duration::from_millis(500));
+    Deployment { _tmp: tmp, master, replicas, sentinels }
+}
+
+/// What a client sees after the master's SIGKILL: polling every sentinel's
+/// get-master-addr-by-name every 10 ms and writing to the address it names, (first
+/// successful write through some sentinel, the moment every sentinel names a writable
+/// master), measured from the kill.
+fn kill_and_measure(d: &mut Deployment, deadline: Duration) -> (Duration, Duration) {
+    let old = d.master.port;
+    let ports: Vec<u16> = d.sentinels.iter().map(|s| s.port).collect();
+    d.master.kill();
+    let killed = Instant::now();
+    let mut first_any = None;
+    loop {
+        let elapsed = killed.elapsed();
+        assert!(elapsed < deadline, "no writable master {deadline:?} after the kill");
+        let mut ok = 0;
+        for &p in &ports {
+            let named = call(p, &["SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER])
+                .ok()
+                .and_then(|r| addr(&r));
+            if let Some((_, port)) = named
+                && port != old
+                && can_write(port, "rhea:fast")
+            {
+                ok += 1;
+                first_any.get_or_insert_with(|| killed.elapsed());
+            }
+        }
+        if ok == ports.len() {
+            return (first_any.expect("set"), killed.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// One failover, no flap: every sentinel switched exactly once and nobody flagged the new
+/// master down.
+fn assert_single_failover(d: &Deployment) {
+    let new = d.sentinels[0].master_addr().unwrap();
+    for (i, s) in d.sentinels.iter().enumerate() {
+        assert_eq!(s.master_addr(), Some(new.clone()), "s{i}");
+        let sw = s.rec.messages("+switch-master");
+        assert_eq!(sw.len(), 1, "s{i}: one failover only: {sw:?}");
+        let down_new = format!("master {MASTER} 127.0.0.1 {}", new.1);
+        assert!(!s.rec.messages("+sdown").contains(&down_new), "s{i}: new master +sdown");
+    }
+}
+
+fn median_max(v: &mut [Duration]) -> (Duration, Duration) {
+    v.sort();
+    (v[v.len() / 2], v[v.len() - 1])
+}
+
+fn timing_goal(down_after: u64, runs: usize, bound: Duration) {
+    let rt = runtime();
+    let (mut any, mut all) = (Vec::new(), Vec::new());
+    for run in 0..runs {
+        let mut d = deploy(&rt, down_after);
+        let (a, b) = kill_and_measure(&mut d, Duration::from_secs(20));
+        eprintln!(
+            "down-after {down_after} run {run}: kill -> write via some sentinel {a:?}, via every sentinel {b:?}"
+        );
+        // Let a flap (a second failover) show itself before checking there was none.
+        std::thread::sleep(Duration::from_millis(down_after * 3));
+        assert_single_failover(&d);
+        let promoted =
+            d.replicas.iter().find(|r| Some(r.port) == d.sentinels[0].master_addr().map(|a| a.1));
+        assert!(promoted.is_some(), "a replica was promoted");
+        any.push(a);
+        all.push(b);
+    }
+    let (am, ax) = median_max(&mut any);
+    let (lm, lx) = median_max(&mut all);
+    eprintln!(
+        "down-after {down_after}, {runs} runs: kill -> writable via some sentinel median {am:?} max {ax:?}; \
+         via every sentinel median {lm:?} max {lx:?}"
+    );
+    assert!(
+        lx < bound,
+        "down-after {down_after}: kill -> writable via every sentinel {all:?}, bound {bound:?}"
+    );
+}
+
+#[test]
+fn kill_to_writable_under_2s_with_down_after_1000() {
+    timing_goal(1000, 5, Duration::from_millis(2000));
+}
+
+#[test]
+fn kill_to_writable_under_4_5s_with_down_after_3000() {
+    timing_goal(3000, 3, Duration::from_millis(4500));
+}
+
+#[test]
+fn debug_sleep_half_a_second_is_not_a_failure() {
+    let rt = runtime();
+    let d = deploy(&rt, 1000);
+    let port = d.master.port;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let r = call(port, &["DEBUG", "SLEEP", "0.5"]);
+        assert_eq!(r, Ok(rhea_sentinel::LinkReply::Status("OK".into())), "DEBUG SLEEP");
+        assert!(t.elapsed() >= Duration::from_millis(480), "it slept: {:?}", t.elapsed());
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    for (i, s) in d.sentinels.iter().enumerate() {
+        for kind in ["+sdown", "+odown", "+try-failover", "+switch-master"] {
+            assert_eq!(s.rec.count(kind), 0, "s{i}: {kind}: {:?}", s.rec.messages(kind));
+        }
+        assert_eq!(s.master_addr(), Some(("127.0.0.1".to_string(), port)), "s{i}");
+    }
+    assert!(can_write(port, "rhea:still-master"));
 }

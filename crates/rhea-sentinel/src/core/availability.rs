@@ -75,6 +75,8 @@ pub fn check_objectively_down(g: &mut Global, m: &mut MasterState, now: i64) {
         if !m.inst.flags.o_down {
             m.inst.flags.o_down = true;
             m.inst.o_down_since_time = now;
+            let jitter = g.timing.candidate_jitter;
+            m.candidate_jitter = if jitter > 0 { g.rand_below(jitter as u64) } else { 0 };
             let rest = format!(" #quorum {}/{}", votes, m.quorum);
             g.event_at(LogLevel::Warning, "+odown", m, Who::Master, true, &rest);
         }
@@ -85,15 +87,17 @@ pub fn check_objectively_down(g: &mut Global, m: &mut MasterState, now: i64) {
 }
 
 /// Ask every connected peer whether the master is down, at most once per ask period
-/// counted from its last reply (so until a reply comes, every tick asks again, as in
-/// Redis). While a failover is in progress the request carries our myid: a vote request.
+/// counted from its last reply. Redis asks again at every timer run until a reply comes;
+/// Rhea keeps one unforced ask in flight per peer (its ask period is much shorter, see
+/// [`crate::timing`]). A forced ask (the vote request when a failover starts) always
+/// goes. While a failover is in progress the request carries our myid: a vote request.
 pub fn ask_master_state_to_other_sentinels(
     g: &mut Global,
     m: &mut MasterState,
     forced: bool,
     now: i64,
 ) {
-    let ask = g.timing.ask_period;
+    let ask = g.timing.ask_every(m.inst.down_after);
     for i in 0..m.sentinels.len() {
         let who = Who::Sentinel(i);
         let s = &mut m.sentinels[i];
@@ -104,7 +108,10 @@ pub fn ask_master_state_to_other_sentinels(
         if !m.inst.flags.s_down || s.disconnected() {
             continue;
         }
-        if !forced && now - s.last_master_down_reply_time < ask {
+        if !forced
+            && (now - s.last_master_down_reply_time < ask
+                || s.link.pending.contains(&Pending::IsMasterDown))
+        {
             continue;
         }
         let runid =

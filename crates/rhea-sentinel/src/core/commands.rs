@@ -10,6 +10,7 @@ use crate::glob::glob_match;
 use crate::hello::HELLO_CHANNEL;
 use crate::info::atoi;
 use crate::io::{Action, LogLevel};
+use crate::timing::Timing;
 
 /// Outcome of `SENTINEL FAILOVER`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -355,7 +356,8 @@ impl Sentinel {
                     args[j]
                 ));
             }
-            match parse_i64(&args[j + 1]).filter(|&n| n > 0) {
+            let min = if Timing::allows_zero(&args[j]) { 0 } else { 1 };
+            match parse_i64(&args[j + 1]).filter(|&n| n >= min) {
                 Some(n) => {
                     t.set(&args[j], n);
                 }

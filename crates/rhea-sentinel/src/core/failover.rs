@@ -11,7 +11,7 @@
 //!         promoted replica unreachable / not promoted within failover-timeout.
 //! ```
 
-use super::instance::{Addr, FailoverState, Instance, Kind, MasterState, Who};
+use super::instance::{Addr, FailoverState, Instance, Kind, MasterState, Pending, Who};
 use super::{Global, close_links, election, links, time_fmt};
 use crate::io::{Action, LogLevel};
 use crate::timing::MAX_DESYNC;
@@ -40,6 +40,7 @@ pub fn new_master(g: &Global, name: &str, addr: Addr, quorum: u32, now: i64) -> 
         failover_state_change_time: 0,
         failover_start_time: 0,
         failover_delay_logged: 0,
+        candidate_jitter: 0,
         promoted: None,
     }
 }
@@ -111,8 +112,32 @@ pub fn start_failover_if_needed(g: &mut Global, m: &mut MasterState, now: i64) -
         }
         return false;
     }
+    // Rhea: candidacy order (see `crate::timing`): wait rank × step + jitter from ODOWN,
+    // or from the end of the gap after the last attempt, so that one sentinel asks for
+    // votes first instead of all of them at once.
+    let mut since = m.inst.o_down_since_time;
+    if m.failover_start_time != 0 {
+        since = since.max(m.failover_start_time + m.failover_timeout * 2);
+    }
+    if now < since + candidacy_delay(g, m) {
+        return false;
+    }
     start_failover(g, m, now);
     true
+}
+
+/// Rhea: how long after ODOWN this sentinel waits before asking for votes:
+/// `rank × candidate-step + jitter`, where `rank` is the number of connected, not-down
+/// peers of this master whose run id sorts before ours (case-insensitively), and the
+/// jitter was drawn when ODOWN began.
+pub fn candidacy_delay(g: &Global, m: &MasterState) -> i64 {
+    let me = g.myid.to_ascii_lowercase();
+    let rank = m
+        .sentinels
+        .iter()
+        .filter(|s| !s.disconnected() && !s.flags.s_down && s.name.to_ascii_lowercase() < me)
+        .count() as i64;
+    rank * g.timing.candidate_step + m.candidate_jitter
 }
 
 /// `sentinelSelectSlave`: drop replicas that are down, disconnected, silent for 5 ping
@@ -157,7 +182,24 @@ pub fn compare_for_promotion(a: &Instance, b: &Instance) -> std::cmp::Ordering {
         })
 }
 
+/// `sentinelFailoverStateMachine`. Redis runs one state per timer run; Rhea goes on
+/// within the same run while a state hands over to select_slave or send_slaveof_noone
+/// (elected → replica selected → SLAVEOF NO ONE sent), which need nothing from outside.
 pub fn state_machine(g: &mut Global, m: &mut MasterState, now: i64) {
+    loop {
+        let before = m.failover_state;
+        state_step(g, m, now);
+        let chained = matches!(
+            m.failover_state,
+            FailoverState::SelectSlave | FailoverState::SendSlaveofNoone
+        );
+        if g.crashed || m.failover_state == before || !chained {
+            return;
+        }
+    }
+}
+
+fn state_step(g: &mut Global, m: &mut MasterState, now: i64) {
     if !m.inst.flags.failover_in_progress {
         return;
     }
@@ -257,6 +299,11 @@ fn send_slaveof_noone(g: &mut Global, m: &mut MasterState, now: i64) {
     if !links::send_slaveof(g, m, Who::Replica(p), None) {
         return;
     }
+    // Rhea: INFO right behind the transaction. Its reply, on the same FIFO link, is what
+    // the replica says after SLAVEOF NO ONE ran: role:master moves us to reconf_slaves
+    // without waiting for the next periodic INFO (up to 1 s in Redis).
+    let info = m.map_command("INFO");
+    links::send(g, m, Who::Replica(p), vec![info], Pending::Info);
     g.event_at(LogLevel::Notice, "+failover-state-wait-promotion", m, Who::Replica(p), true, "");
     m.failover_state = FailoverState::WaitPromotion;
     m.failover_state_change_time = now;
@@ -391,11 +438,22 @@ pub fn reset_master(
     m.promoted = None;
     m.inst.runid = None;
     m.inst.slave_master_host = None;
+    // Rhea: a fresh availability clock. Redis sets act_ping_time = now and keeps the
+    // last reconnect time (spent on the old, dead address), so the new address may be
+    // reconnected only a ping period later and flagged +sdown before its first PING.
+    // Here it is reconnected at the next tick and down-after counts from that PING.
     let l = &mut m.inst.link;
-    l.act_ping_time = now;
+    l.act_ping_time = 0;
     l.last_ping_time = 0;
     l.last_avail_time = now;
     l.last_pong_time = now;
+    l.last_reconn_time = 0;
+    // The peers' "down" answers and votes were about the old address.
+    for s in &mut m.sentinels {
+        s.flags.master_down = false;
+        s.leader = None;
+    }
+    m.candidate_jitter = 0;
     m.inst.role_reported_time = now;
     m.inst.role_reported = crate::info::Role::Master;
     if event {

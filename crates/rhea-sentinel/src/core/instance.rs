@@ -259,6 +259,8 @@ pub struct MasterState {
     pub failover_state_change_time: i64,
     pub failover_start_time: i64,
     pub failover_delay_logged: i64,
+    /// Rhea: the random part of the candidacy delay, drawn when ODOWN begins.
+    pub candidate_jitter: i64,
     /// Name (`ip:port`) of the replica chosen for promotion.
     pub promoted: Option<String>,
 }

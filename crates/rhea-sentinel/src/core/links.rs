@@ -23,13 +23,21 @@ pub fn handle_instance(g: &mut Global, m: &mut MasterState, who: Who, now: i64) 
     }
     availability::check_subjectively_down(g, m, who, now);
     if who == Who::Master {
-        availability::check_objectively_down(g, m, now);
-        if failover::start_failover_if_needed(g, m, now) {
-            availability::ask_master_state_to_other_sentinels(g, m, true, now);
-        }
-        failover::state_machine(g, m, now);
+        master_checks(g, m, now);
         availability::ask_master_state_to_other_sentinels(g, m, false, now);
     }
+}
+
+/// The master's half of `sentinelHandleRedisInstance` after SDOWN: ODOWN, starting a
+/// failover (asking for votes at once), and the failover state machine. Also run when a
+/// peer's is-master-down answer arrives (Rhea), so ODOWN and the election do not wait
+/// for the next timer run.
+pub fn master_checks(g: &mut Global, m: &mut MasterState, now: i64) {
+    availability::check_objectively_down(g, m, now);
+    if failover::start_failover_if_needed(g, m, now) {
+        availability::ask_master_state_to_other_sentinels(g, m, true, now);
+    }
+    failover::state_machine(g, m, now);
 }
 
 /// Queue one command on the instance's command link. False when there is none.
@@ -58,15 +66,18 @@ fn auth_argv(g: &Global, m: &MasterState, who: Who) -> Option<Vec<String>> {
     Some(argv)
 }
 
-/// `sentinelReconnectInstance`: at most one attempt per ping period; on a new command
-/// connection AUTH, CLIENT SETNAME and an immediate PING; on a new pub/sub one AUTH,
-/// CLIENT SETNAME and SUBSCRIBE to the hello channel.
+/// `sentinelReconnectInstance`: at most one attempt per ping period (Rhea: the
+/// instance's effective ping period, so a connection killed under a short down-after is
+/// back well within it); on a new command connection AUTH, CLIENT SETNAME and an
+/// immediate PING; on a new pub/sub one AUTH, CLIENT SETNAME and SUBSCRIBE to the hello
+/// channel.
 fn reconnect(g: &mut Global, m: &mut MasterState, who: Who, now: i64) {
     let ri = m.get(who);
     if !ri.disconnected() || ri.addr.port == 0 {
         return;
     }
-    if ri.link.last_reconn_time != 0 && now - ri.link.last_reconn_time < g.timing.ping_period {
+    let period = g.timing.ping_every(ri.down_after);
+    if ri.link.last_reconn_time != 0 && now - ri.link.last_reconn_time < period {
         return;
     }
     let (host, port, kind) = (ri.addr.ip.clone(), ri.addr.port, ri.kind);
@@ -128,24 +139,32 @@ fn send_periodic_commands(g: &mut Global, m: &mut MasterState, who: Who, now: i6
         return;
     }
     // Replicas of a master that is ODOWN or failing over, or that lost their master,
-    // are polled every second so a promotion (or a fresh link-down time) is seen soon.
-    let info_period = if ri.kind == Kind::Replica
-        && (m.inst.flags.o_down
-            || m.inst.flags.failover_in_progress
-            || ri.master_link_down_time != 0)
-    {
+    // are polled every second (Redis) so a promotion (or a fresh link-down time) is seen
+    // soon. Rhea: from SDOWN on, at failover-info-period, so the INFO that replica
+    // selection reads is fresh however fast the election went.
+    let troubled = m.inst.flags.s_down || m.inst.flags.o_down || m.inst.flags.failover_in_progress;
+    let info_period = if ri.kind == Kind::Replica && troubled {
+        g.timing.failover_info_period.min(1000)
+    } else if ri.kind == Kind::Replica && ri.master_link_down_time != 0 {
         1000
     } else {
         g.timing.info_period
     };
-    let ping_period = ri.down_after.min(g.timing.ping_period);
+    let ping_period = g.timing.ping_every(ri.down_after);
 
-    if ri.kind != Kind::Sentinel && (ri.info_refresh == 0 || now - ri.info_refresh > info_period) {
+    if ri.kind != Kind::Sentinel
+        && (ri.info_refresh == 0 || now - ri.info_refresh > info_period)
+        && !ri.link.pending.contains(&Pending::Info)
+    {
         let info = m.map_command("INFO");
         send(g, m, who, vec![info], Pending::Info);
     }
+    // Redis re-sends a PING every half period while one is unanswered; Rhea keeps one in
+    // flight (the clock runs from the first unanswered one either way).
     let ri = m.get(who);
-    if now - ri.link.last_pong_time > ping_period && now - ri.link.last_ping_time > ping_period / 2
+    if now - ri.link.last_pong_time > ping_period
+        && now - ri.link.last_ping_time > ping_period / 2
+        && !ri.link.pending.contains(&Pending::Ping)
     {
         send_ping(g, m, who, now);
     }
@@ -239,7 +258,13 @@ pub fn on_cmd_reply(g: &mut Global, m: &mut MasterState, who: Who, reply: LinkRe
                 m.get_mut(who).last_pub_time = now;
             }
         }
-        Pending::IsMasterDown => availability::on_is_master_down_reply(g, m, who, &reply, now),
+        Pending::IsMasterDown => {
+            availability::on_is_master_down_reply(g, m, who, &reply, now);
+            // Rhea: a "down" or a vote may complete ODOWN or the election right now.
+            if !g.tilt && (m.inst.flags.s_down || m.inst.flags.failover_in_progress) {
+                master_checks(g, m, now);
+            }
+        }
     }
 }
 

@@ -287,13 +287,19 @@ impl Sentinel {
 
     /// The connection failed or broke (`instanceLinkConnectionError`): the instance is
     /// disconnected and will be reconnected by a later tick.
-    pub fn on_link_down(&mut self, link: LinkId) -> Vec<Action> {
+    pub fn on_link_down(&mut self, link: LinkId, now: i64) -> Vec<Action> {
         if let Some((mi, who, kind)) = self.find_link(link) {
             let l = &mut self.masters[mi].get_mut(who).link;
             match kind {
                 LinkKind::Cmd => {
                     l.cmd = None;
                     l.pending.clear();
+                    // Rhea: a broken connection is a failed probe. Redis leaves the
+                    // clock alone, so with no PING pending it starts at the reconnect's
+                    // PING, up to a reconnect period later (see `crate::timing`).
+                    if l.act_ping_time == 0 {
+                        l.act_ping_time = now;
+                    }
                 }
                 LinkKind::Pubsub => l.pubsub = None,
             }

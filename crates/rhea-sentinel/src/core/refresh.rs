@@ -184,6 +184,11 @@ fn replica_reports_master(g: &mut Global, m: &mut MasterState, who: Who, now: i6
         let (from, to) = (m.inst.addr.clone(), m.get(who).addr.clone());
         failover::call_client_reconf_script(g, m, "leader", "start", &from, &to);
         links::force_hello_update(g, m);
+        // Rhea: tell the peers now rather than at the next timer run; the hellos forced
+        // above repeat it (harmlessly) on every link.
+        for s in 0..m.sentinels.len() {
+            links::send_hello(g, m, Who::Sentinel(s));
+        }
         return;
     }
     // Wait a bit after the change, so a newer configuration can reach us first.

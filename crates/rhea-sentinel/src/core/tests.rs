@@ -203,9 +203,11 @@ fn odown_needs_quorum_of_peer_replies() {
     let mut h = Harness::new();
     h.tick_to(1500);
     h.hello_from_peer(0, ("127.0.0.1", 7001), 0);
-    // The master stops answering PING; the peer says it is down too.
+    // The master stops answering PING (it answers with an error, which is not a valid
+    // reply: the harness answers every command, so the link's reply FIFO stays in step);
+    // the peer says it is down too.
     h.answer = |argv| match argv[0].as_str() {
-        "PING" if argv.len() == 1 => None,
+        "PING" if argv.len() == 1 => Some(LinkReply::Error("ERR not available".into())),
         "SENTINEL" => {
             Some(LinkReply::Array(vec![LinkReply::Int(1), LinkReply::bulk("*"), LinkReply::Int(0)]))
         }
@@ -214,7 +216,7 @@ fn odown_needs_quorum_of_peer_replies() {
     h.tick_to(6000);
     assert!(h.has("+sdown master mymaster 127.0.0.1 7001"));
     assert!(h.has("+odown master mymaster 127.0.0.1 7001 #quorum 2/2"), "{:?}", h.events);
-    assert!(h.has("+try-failover master mymaster 127.0.0.1 7001"));
+    assert!(h.has("+try-failover master mymaster 127.0.0.1 7001"), "{:?}", h.events);
 }
 
 #[test]
@@ -223,7 +225,7 @@ fn no_odown_when_peer_says_up() {
     h.tick_to(1500);
     h.hello_from_peer(0, ("127.0.0.1", 7001), 0);
     h.answer = |argv| match argv[0].as_str() {
-        "PING" if argv.len() == 1 => None,
+        "PING" if argv.len() == 1 => Some(LinkReply::Error("ERR not available".into())),
         "SENTINEL" => {
             Some(LinkReply::Array(vec![LinkReply::Int(0), LinkReply::bulk("*"), LinkReply::Int(0)]))
         }
@@ -368,6 +370,20 @@ fn sentinel_command_replies() {
     );
     assert_eq!(cmd(&mut h, &["debug", "ping-period", "500"]), Reply::ok());
     assert_eq!(h.s.timing().ping_period, 500);
+    // Rhea's knobs: the candidacy delays may be 0, the others must be > 0 as in Redis.
+    assert_eq!(
+        cmd(&mut h, &["debug", "candidate-step", "0", "candidate-jitter", "0"]),
+        Reply::ok()
+    );
+    assert_eq!(
+        cmd(&mut h, &["debug", "down-after-divisor", "0"]),
+        Reply::err("ERR Invalid argument '0' for SENTINEL DEBUG 'down-after-divisor'")
+    );
+    assert_eq!(
+        cmd(&mut h, &["debug", "down-after-divisor", "1", "failover-info-period", "1000"]),
+        Reply::ok()
+    );
+    assert_eq!(h.s.timing(), Timing { ping_period: 500, ..Timing::redis() });
     assert_eq!(cmd(&mut h, &["myid"]), Reply::bulk_str(MYID));
     let fields: Vec<String> =
         h.s.master_fields("mymaster", h.now).unwrap().into_iter().map(|f| f.0).collect();
@@ -387,4 +403,15 @@ fn sentinel_command_replies() {
     assert!(h.has("+set master mymaster 127.0.0.1 7001 quorum 1"), "{:?}", h.events);
     assert!(h.has("+reset-master master mymaster 127.0.0.1 7001"));
     assert!(h.has("-monitor master m2 10.0.0.1 6379"));
+}
+
+#[test]
+fn effective_periods_follow_down_after() {
+    let t = Timing::default();
+    assert_eq!((t.ping_every(1000), t.ask_every(1000)), (100, 100));
+    assert_eq!((t.ping_every(3000), t.ask_every(3000)), (300, 300));
+    assert_eq!((t.ping_every(30_000), t.ask_every(30_000)), (1000, 1000));
+    let r = Timing::redis();
+    assert_eq!((r.ping_every(1000), r.ask_every(1000)), (1000, 1000));
+    assert_eq!((r.ping_every(500), r.ask_every(500)), (500, 1000));
 }

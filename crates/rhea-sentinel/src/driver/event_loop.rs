@@ -114,7 +114,7 @@ impl EventLoop {
         let Some(l) = self.links.remove(&link) else { return };
         l.task.abort();
         self.shared.host.log(LogLevel::Debug, &format!("{link} down: {reason}"));
-        self.shared.run(|core, _| ((), core.on_link_down(link)));
+        self.shared.run(|core, now| ((), core.on_link_down(link, now)));
     }
 
     fn event(&mut self, ev: LoopEvent) {

@@ -110,6 +110,11 @@ pub fn redis_info(port: u16, section: &str) -> Option<String> {
     }
 }
 
+/// Whether `SET key value` on `127.0.0.1:port` succeeds (a live, writable master).
+pub fn can_write(port: u16, key: &str) -> bool {
+    matches!(call(port, &["SET", key, "1"]), Ok(LinkReply::Status(s)) if s == "OK")
+}
+
 pub fn kill_signal(pid: u32, sig: &str) {
     let _ = Command::new("kill").args([sig, &pid.to_string()]).status();
 }
@@ -144,7 +149,10 @@ impl RedisProc {
     pub fn server(dir: &Path, name: &str, replicaof: Option<u16>) -> RedisProc {
         // No diskless-sync delay: a replica being reconfigured syncs at once (the 5 s
         // default would outlast the tests' 3 s failover-timeout).
-        let mut body = "save \"\"\nappendonly no\nrepl-diskless-sync-delay 0\n".to_string();
+        // DEBUG SLEEP from loopback (7.0 refuses DEBUG by default).
+        let mut body = "save \"\"\nappendonly no\nrepl-diskless-sync-delay 0\n\
+                        enable-debug-command local\n"
+            .to_string();
         if let Some(m) = replicaof {
             body.push_str(&format!("replicaof 127.0.0.1 {m}\n"));
         }
@@ -280,16 +288,16 @@ pub struct RheaSentinel {
     server: tokio::task::JoinHandle<()>,
 }
 
-/// The timing the tests use, as `SENTINEL DEBUG info-period 1000 ping-period 500
-/// script-retry-delay 300`.
+/// The timing the older tests use, as `SENTINEL DEBUG info-period 1000 ping-period 500
+/// script-retry-delay 300` on top of Rhea's defaults.
 ///
-/// INFO every second makes role changes visible fast. The shorter ping (and reconnect)
-/// period matters with down-after 1000: after `+switch-master` the master's links are
-/// closed and its ping clock restarts, but the reconnect waits for one ping period
-/// after the last attempt (made to the dead old master), so with ping-period ==
-/// down-after the new master can be flagged `+sdown` before it was even pinged — in
-/// Redis as here (`sentinelResetMaster` keeps `last_reconn_time`) — and a second
-/// failover can follow.
+/// INFO every second makes role changes visible fast. The shorter ping period was a
+/// workaround for a flap Redis has with down-after 1000: after `+switch-master` the
+/// reconnect to the new master waited one ping period after the last attempt on the dead
+/// old one, so with ping-period == down-after the new master could be flagged `+sdown`
+/// before it was even pinged. Rhea now reconnects at once and starts the new master's
+/// clock at its first PING (see `rhea_sentinel::timing`); the timing tests use the
+/// defaults.
 pub fn test_timing() -> Timing {
     Timing { info_period: 1000, ping_period: 500, script_retry_delay: 300, ..Timing::default() }
 }
@@ -322,15 +330,36 @@ impl RheaSentinel {
         quorum: u32,
         notification_script: Option<&Path>,
     ) -> RheaSentinel {
+        RheaSentinel::start_custom(
+            rt,
+            name,
+            master_port,
+            quorum,
+            notification_script,
+            1000,
+            test_timing(),
+        )
+    }
+
+    /// Everything chosen: down-after-milliseconds (failover-timeout 3000) and timing.
+    pub fn start_custom(
+        rt: &tokio::runtime::Runtime,
+        name: &str,
+        master_port: u16,
+        quorum: u32,
+        notification_script: Option<&Path>,
+        down_after_ms: u64,
+        timing: Timing,
+    ) -> RheaSentinel {
         let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
         let port = listener.local_addr().unwrap().port();
         let mut conf = SentinelConfig::default();
         let mut mc = MasterConfig::new(MASTER, "127.0.0.1", master_port, quorum);
-        mc.down_after_ms = 1000;
+        mc.down_after_ms = down_after_ms;
         mc.failover_timeout_ms = 3000;
         mc.notification_script = notification_script.map(|p| p.display().to_string());
         conf.masters.push(mc);
-        let options = Options { port, requirepass: None, timing: test_timing() };
+        let options = Options { port, requirepass: None, timing };
         let seed = u64::from(port) ^ (driver::unix_ms() as u64).rotate_left(17);
         let (core, actions) = Sentinel::new(
             &conf,

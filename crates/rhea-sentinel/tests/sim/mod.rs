@@ -52,6 +52,8 @@ enum Ev {
     ToTarget(usize, LinkId, Vec<String>),
     ToSentinel(usize, LinkId, LinkReply),
     ServerCron,
+    /// A paused server (DEBUG SLEEP) runs the commands that arrived meanwhile, in order.
+    ServerResume(usize),
 }
 
 /// Knobs of one run.
@@ -92,6 +94,19 @@ impl World {
         quorum: u32,
         timing: Timing,
     ) -> World {
+        World::with_master(seed, n_servers, n_sentinels, quorum, timing, 2000, 6000)
+    }
+
+    /// As [`World::new`], with the master's down-after-milliseconds and failover-timeout.
+    pub fn with_master(
+        seed: u64,
+        n_servers: usize,
+        n_sentinels: usize,
+        quorum: u32,
+        timing: Timing,
+        down_after_ms: u64,
+        failover_timeout_ms: u64,
+    ) -> World {
         let mut rng = SplitMix64::new(seed);
         let mut servers: Vec<Server> = (0..n_servers)
             .map(|i| Server::new(&format!("10.0.0.{}", i + 1), SERVER_PORT, rng.hex40()))
@@ -101,8 +116,8 @@ impl World {
             s.link_up = true;
         }
         let mut mc = MasterConfig::new(MASTER_NAME, "10.0.0.1", SERVER_PORT, quorum);
-        mc.down_after_ms = 2000;
-        mc.failover_timeout_ms = 6000;
+        mc.down_after_ms = down_after_ms;
+        mc.failover_timeout_ms = failover_timeout_ms;
         let config = SentinelConfig { masters: vec![mc], ..SentinelConfig::default() };
         let sentinels = (0..n_sentinels)
             .map(|j| SentinelNode {
@@ -356,6 +371,16 @@ impl World {
                 self.server_cron();
                 self.schedule(100, Ev::ServerCron);
             }
+            Ev::ServerResume(i) => {
+                if self.servers[i].paused_until > self.now {
+                    return; // paused again meanwhile: a later resume drains
+                }
+                self.servers[i].paused_until = 0;
+                let backlog = std::mem::take(&mut self.servers[i].backlog);
+                for (j, link, argv) in backlog {
+                    self.deliver_to_target(j, link, argv);
+                }
+            }
             Ev::Tick(j) => {
                 if self.sentinels[j].core.is_none() || self.deferred(j, &Ev::Tick(j)) {
                     return;
@@ -385,8 +410,9 @@ impl World {
                 if self.conns.remove(&(j, link)).is_none() {
                     return; // closed by the core meanwhile
                 }
+                let now = self.now;
                 if let Some(core) = self.core(j) {
-                    let a = core.on_link_down(link);
+                    let a = core.on_link_down(link, now);
                     self.apply(j, a);
                 }
             }
@@ -403,30 +429,38 @@ impl World {
                     self.apply(j, a);
                 }
             }
-            Ev::ToTarget(j, link, argv) => {
-                let key = (j, link);
-                let Some(c) = self.conns.get(&key) else { return };
-                if c.broken {
-                    return;
-                }
-                let target = c.target;
-                if !self.host_alive(target) || !self.reachable(Host::Sentinel(j), target) {
-                    // A dead process behind a reachable host resets; a partition may not.
-                    let reachable = self.reachable(Host::Sentinel(j), target);
-                    let silent = !reachable && self.rng.below(100) >= self.net.rst_chance;
-                    self.break_conn(key, silent);
-                    return;
-                }
-                if let Host::Sentinel(t) = target
-                    && self.deferred(t, &Ev::ToTarget(j, link, argv.clone()))
-                {
-                    return;
-                }
-                match target {
-                    Host::Server(i) => self.server_command(key, i, argv),
-                    Host::Sentinel(t) => self.sentinel_command(key, t, argv),
-                }
-            }
+            Ev::ToTarget(j, link, argv) => self.deliver_to_target(j, link, argv),
+        }
+    }
+
+    fn deliver_to_target(&mut self, j: usize, link: LinkId, argv: Vec<String>) {
+        let key = (j, link);
+        let Some(c) = self.conns.get(&key) else { return };
+        if c.broken {
+            return;
+        }
+        let target = c.target;
+        if !self.host_alive(target) || !self.reachable(Host::Sentinel(j), target) {
+            // A dead process behind a reachable host resets; a partition may not.
+            let reachable = self.reachable(Host::Sentinel(j), target);
+            let silent = !reachable && self.rng.below(100) >= self.net.rst_chance;
+            self.break_conn(key, silent);
+            return;
+        }
+        if let Host::Sentinel(t) = target
+            && self.deferred(t, &Ev::ToTarget(j, link, argv.clone()))
+        {
+            return;
+        }
+        if let Host::Server(i) = target
+            && (self.servers[i].paused_until > self.now || !self.servers[i].backlog.is_empty())
+        {
+            self.servers[i].backlog.push((j, link, argv));
+            return;
+        }
+        match target {
+            Host::Server(i) => self.server_command(key, i, argv),
+            Host::Sentinel(t) => self.sentinel_command(key, t, argv),
         }
     }
 
@@ -615,6 +649,8 @@ impl World {
         }
         self.note(format!("server {i} killed"));
         self.servers[i].alive = false;
+        self.servers[i].paused_until = 0;
+        self.servers[i].backlog.clear();
         let mut keys: Vec<(usize, LinkId)> = self
             .conns
             .iter()
@@ -674,6 +710,15 @@ impl World {
     pub fn pause_sentinel(&mut self, j: usize, ms: i64) {
         self.note(format!("S{j} paused {ms} ms"));
         self.sentinels[j].paused_until = self.now + ms;
+    }
+
+    /// `DEBUG SLEEP`: server `i` answers nothing for `ms`, then runs what arrived, in
+    /// order. Its connections stay up.
+    pub fn pause_server(&mut self, i: usize, ms: i64) {
+        self.note(format!("server {i} paused {ms} ms"));
+        let until = self.now + ms;
+        self.servers[i].paused_until = until;
+        self.schedule_at(until, Ev::ServerResume(i));
     }
 
     pub fn jump_clock(&mut self, j: usize, ms: i64) {

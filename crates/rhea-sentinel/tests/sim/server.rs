@@ -25,6 +25,10 @@ pub struct Server {
     pub priority: u32,
     /// Every `SLAVEOF NO ONE` this server executed, with the time.
     pub promotions: Vec<i64>,
+    /// DEBUG SLEEP: commands arriving before this wait in `backlog`.
+    pub paused_until: i64,
+    /// Commands that arrived while paused: (sentinel, link, argv), in arrival order.
+    pub backlog: Vec<(usize, rhea_sentinel::LinkId, Vec<String>)>,
 }
 
 impl Server {
@@ -41,6 +45,8 @@ impl Server {
             sync_ready_at: 0,
             priority: 100,
             promotions: Vec::new(),
+            paused_until: 0,
+            backlog: Vec::new(),
         }
     }
 
