@@ -183,6 +183,7 @@ impl Timing {
 
     /// The `SENTINEL DEBUG` parameter names with their values: Redis's, in its reply
     /// order, then Rhea's.
+    /// Every knob: Redis's 13 first (in `SENTINEL DEBUG`'s order), then Rhea's four.
     pub fn fields(&self) -> [(&'static str, i64); 17] {
         [
             ("INFO-PERIOD", self.info_period),
@@ -204,6 +205,11 @@ impl Timing {
             ("CANDIDATE-JITTER", self.candidate_jitter),
         ]
     }
+
+    /// How many of [`Timing::fields`] are Redis's own. `SENTINEL DEBUG` without arguments
+    /// lists only those, so its reply stays byte-identical to redis-sentinel's; Rhea's
+    /// knobs are set (and shown in `lib.rs`'s docs) by name.
+    pub const REDIS_KNOBS: usize = 13;
 
     /// Set one knob by its `SENTINEL DEBUG` name (case-insensitive). False if unknown.
     pub fn set(&mut self, name: &str, ms: i64) -> bool {

@@ -343,6 +343,7 @@ impl Sentinel {
                 .timing
                 .fields()
                 .iter()
+                .take(Timing::REDIS_KNOBS)
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
             return map_reply(fields);
