@@ -175,6 +175,9 @@ impl Server {
             let result = write_rdb(&cfg, &snapshot, &tmp, Some(&cancel), repl);
             drop(snapshot);
             drop(hold);
+            // The snapshot's copy-on-write copies were just freed: hand the pages back
+            // as an exiting fork child would (see `rhea_sys::release_free_memory`).
+            rhea_sys::release_free_memory();
             let _ = tx.send(super::Event::BgsaveDone(result));
         });
         if let Err(e) = spawned {
