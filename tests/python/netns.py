@@ -143,7 +143,7 @@ def run_in(ns, fn, *args):
         except BaseException as e:  # re-raised in the caller's thread
             out["error"] = e
 
-    t = threading.Thread(target=body, name="netns-" + ns)
+    t = threading.Thread(target=body, name="netns-" + ns, daemon=True)
     t.start()
     t.join()
     if "error" in out:

@@ -165,8 +165,10 @@ class LabNode:
         return self.sentinel
 
     def kill(self):
-        """SIGKILL the server and then the sentinel, by pid; returns the time of the first
-        kill. Both must be running."""
+        """SIGKILL the server and then the sentinel, by pid; returns the time just before
+        the first signal, and sets `dead_at` to the time both had been reaped (a reply
+        the server wrote before it died can reach a client a little after the signal).
+        Both must be running."""
         self._drop_clients()
         assert self.server.poll() is None and self.sentinel.poll() is None, \
             "%s: server %s, sentinel %s before the kill" % (
@@ -176,6 +178,7 @@ class LabNode:
         self.sentinel.send_signal(signal.SIGKILL)
         self.server.wait(10)
         self.sentinel.wait(10)
+        self.dead_at = time.time()
         return t
 
     def _drop_clients(self):
@@ -259,6 +262,10 @@ class SentinelLab:
 
     def by_addr(self, addr):
         return next(n for n in self.nodes.values() if n.addr == addr)
+
+    @property
+    def client_ns(self):
+        return self.lab.ns("client")
 
     def in_client(self, fn, *args):
         """Run fn(*args) in the client namespace (threads it starts stay there)."""
@@ -353,10 +360,12 @@ class Writer(threading.Thread):
     not retried under the same number (its outcome is unknown). Subclasses implement
     write(key, value) -> True when the server acknowledged it."""
 
-    def __init__(self, pause=0.001, retry_every=0.02):
+    def __init__(self, ns=None, pause=0.001, retry_every=0.02):
         super().__init__(daemon=True)
+        self.ns = ns  # when given, the thread checks it runs inside that namespace
         self.pause, self.retry_every = pause, retry_every
         self.acked = []
+        self.acked_by = []  # for each acknowledged write, target() when it was acked
         self.errors = []  # (time, repr) of failed attempts
         self.fatal = None
         self._stop_ev = threading.Event()
@@ -364,6 +373,8 @@ class Writer(threading.Thread):
     def run(self):
         i = 0
         try:
+            if self.ns is not None:
+                netns.assert_in(self.ns)
             while not self._stop_ev.is_set():
                 i += 1
                 try:
@@ -373,11 +384,16 @@ class Writer(threading.Thread):
                     self.errors.append((time.time(), repr(e)))
                 if ok:
                     self.acked.append((i, time.time()))
+                    self.acked_by.append(self.target())
                     self._stop_ev.wait(self.pause)
                 else:
                     self._stop_ev.wait(self.retry_every)
         except BaseException as e:  # reported by stop()
             self.fatal = e
+
+    def target(self):
+        """The server written to, when the writer knows it (None otherwise)."""
+        return None
 
     def stop(self):
         self._stop_ev.set()
@@ -452,6 +468,18 @@ class DiscoveryWriter(Writer):
                 s.close()
             if got:
                 return got[0], int(got[1])
+        return None
+
+    def target(self):
+        return self.conn_addr
+
+    def first_ack_from_other_than(self, addr, after):
+        """Time of the first write acknowledged after `after` by a server other than
+        `addr`."""
+        acked, by = self.acked[:], self.acked_by[:]
+        for (_, at), a in zip(acked, by):
+            if at > after and a is not None and a != addr:
+                return at
         return None
 
     def write(self, key, value):
