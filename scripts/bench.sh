@@ -27,3 +27,5 @@ done
 # BGSAVE under load (p99, save time, peak memory) and startup load time, side by side.
 python3 scripts/bench_persist.py "${BENCH_KEYS:-1000000}"
 python3 scripts/bench_repl.py "${BENCH_KEYS:-1000000}"
+# Failover on the seed deployment in network namespaces (root only), Rhea vs Redis.
+python3 scripts/bench_failover.py --runs "${BENCH_FAILOVER_RUNS:-10}"

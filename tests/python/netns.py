@@ -87,3 +87,65 @@ class Lab:
         for ns in reversed(self.created):
             _ip("netns", "del", ns, check=False)
         self.created = []
+
+
+# ---------------------------------------------------------------------------------------
+# Running Python code inside a namespace. setns(2) moves only the calling thread, and a
+# thread started by a thread that joined a namespace starts in that namespace too, so a
+# function run by `run_in` (and every thread it starts) talks only over the lab's bridge
+# while the test process's other threads stay where they were.
+
+_CLONE_NEWNET = 0x40000000
+_libc = None
+
+
+def _ns_path(ns):
+    return os.path.join("/var/run/netns", ns)
+
+
+def enter(ns):
+    """Move the calling thread into network namespace `ns`."""
+    global _libc
+    if _libc is None:
+        import ctypes
+        _libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(_ns_path(ns), os.O_RDONLY)
+    try:
+        if _libc.setns(fd, _CLONE_NEWNET) != 0:
+            import ctypes
+            err = ctypes.get_errno()
+            raise OSError(err, "setns(%s): %s" % (ns, os.strerror(err)))
+    finally:
+        os.close(fd)
+    assert_in(ns)
+
+
+def assert_in(ns):
+    """Fail unless the calling thread is in namespace `ns` (guards against sending lab
+    traffic from the host's namespace)."""
+    here = os.stat("/proc/thread-self/ns/net")
+    want = os.stat(_ns_path(ns))
+    if (here.st_dev, here.st_ino) != (want.st_dev, want.st_ino):
+        raise AssertionError("thread %d is not in network namespace %s" % (
+            __import__("threading").get_ident(), ns))
+
+
+def run_in(ns, fn, *args):
+    """Run `fn(*args)` in a new thread inside namespace `ns`; return its result or
+    re-raise its exception in the caller."""
+    import threading
+    out = {}
+
+    def body():
+        try:
+            enter(ns)
+            out["value"] = fn(*args)
+        except BaseException as e:  # re-raised in the caller's thread
+            out["error"] = e
+
+    t = threading.Thread(target=body, name="netns-" + ns, daemon=True)
+    t.start()
+    t.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
