@@ -148,7 +148,7 @@ pub fn on_is_master_down_reply(
     if leader != "*" {
         if s.leader_epoch as i64 != *epoch {
             let name = s.name.clone();
-            g.log(LogLevel::Notice, format!("{name} voted for {leader} {epoch}"));
+            g.log(LogLevel::Warning, format!("{name} voted for {leader} {epoch}"));
         }
         let s = m.get_mut(who);
         s.leader = Some(leader.clone());

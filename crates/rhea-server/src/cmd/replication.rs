@@ -67,7 +67,7 @@ fn replicaof(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     ctx.srv.set_master(host, port);
     let who = ctx.client.info_line(std::time::Instant::now());
     let m = ctx.srv.repl.master.as_ref().expect("just set");
-    notice!("REPLICA OF {}:{} enabled (user request from '{}')", m.host, m.port, who);
+    notice!("REPLICAOF {}:{} enabled (user request from '{}')", m.host, m.port, who);
     Reply::ok()
 }
 

@@ -110,8 +110,15 @@ impl Server {
     pub fn unset_master(&mut self) {
         let Some(old) = self.repl.master.take() else { return };
         old.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        // Redis frees the master client (which caches it) and then discards the cached
+        // master, with these three lines; a link that was already down only discards.
         if let Some(id) = old.client {
             self.close_client(id);
+            warning!("Connection with master lost.");
+            notice!("Caching the disconnected master state.");
+        }
+        if old.client.is_some() || old.cached.is_some() {
+            notice!("Discarding previously cached master state.");
         }
         let offset = self.repl.offset();
         self.repl.ids.shift_replication_id(&mut self.rng, offset);
@@ -124,7 +131,7 @@ impl Server {
         self.is_replica = false;
         crate::log::set_role('M');
         self.loaded.config.replicaof = None;
-        notice!(
+        warning!(
             "Setting secondary replication ID to {}, valid up to offset: {}. New replication ID \
              is {}",
             self.repl.ids.replid2_str(),
@@ -230,7 +237,7 @@ impl Server {
         m.state = ReplState::Connect;
         m.down_since = Some(unix_ms() / 1000);
         m.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-        notice!("Connection with master lost.");
+        warning!("Connection with master lost.");
         notice!("Caching the disconnected master state.");
     }
 
@@ -303,7 +310,7 @@ impl Server {
         {
             let offset = self.repl.offset();
             self.repl.ids.adopt_new_master_id(new, offset);
-            notice!(
+            warning!(
                 "Master replication ID changed to {}",
                 String::from_utf8_lossy(&self.repl.ids.replid)
             );
