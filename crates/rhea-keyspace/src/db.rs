@@ -143,7 +143,13 @@ impl Db {
 
     /// Add a key that must not exist yet (loading): false, and nothing changed, if it does.
     pub fn insert_new(&mut self, key: Bytes, value: Value, lru: u32) -> bool {
-        self.dict.try_insert(Key::from(&key[..]), Entry::new(value, lru)).is_ok()
+        self.insert_new_key(Key::from(&key[..]), value, lru).is_ok()
+    }
+
+    /// [`Db::insert_new`] for a key already in the keyspace's representation; gives the
+    /// key back if it exists.
+    pub fn insert_new_key(&mut self, key: Key, value: Value, lru: u32) -> Result<(), Key> {
+        self.dict.try_insert(key, Entry::new(value, lru)).map_err(|(key, _)| key)
     }
 
     /// Remove a key. Returns whether it existed.

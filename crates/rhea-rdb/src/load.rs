@@ -8,7 +8,8 @@ use bytes::Bytes;
 use rhea_keyspace::Db;
 
 use crate::error::{Error, Result};
-use crate::reader::{Event, LoadOptions, Summary, parse};
+use crate::reader::{Event, KeyRecord, LoadOptions, Summary, parse};
+use rhea_keyspace::Key;
 
 /// The result of [`load`].
 #[derive(Default)]
@@ -73,13 +74,13 @@ pub fn load_with_progress(
         file_len: data.len(),
     };
     let summary = std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Event>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Parsed>>(4);
         let parser = std::thread::Builder::new()
             .name("rhea-rdb-parse".into())
             .spawn_scoped(s, move || {
                 let mut batch = Vec::with_capacity(BATCH);
                 let summary = parse(data, opts, |ev| {
-                    batch.push(ev);
+                    batch.push(Parsed::from(ev));
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         // A closed channel means the inserter failed; its error is the
@@ -93,12 +94,33 @@ pub fn load_with_progress(
                 Ok(summary)
             })
             .map_err(Error::Io)?;
-        let inserted = rx.into_iter().flatten().try_for_each(|ev| inserter.apply(ev));
+        let inserted = rx.into_iter().flatten().try_for_each(|p| inserter.apply(p));
         let parsed = parser.join().expect("the RDB parser thread panicked");
         inserted.and(parsed)
     })?;
     out.summary = Some(summary);
     Ok(out)
+}
+
+/// An event as the parsing thread hands it over: a key record comes with its key already
+/// in the keyspace's representation, so that allocation and copy happen on the parsing
+/// side and the inserting thread only links entries in.
+enum Parsed {
+    Key(Key, KeyRecord),
+    Other(Event),
+}
+
+impl From<Event> for Parsed {
+    fn from(ev: Event) -> Parsed {
+        match ev {
+            Event::Key(mut rec) => {
+                let key = Key::from(&rec.key[..]);
+                rec.key = Bytes::new();
+                Parsed::Key(key, rec)
+            }
+            other => Parsed::Other(other),
+        }
+    }
 }
 
 /// The inserting half of [`load_with_progress`].
@@ -113,8 +135,12 @@ struct Inserter<'a> {
 }
 
 impl Inserter<'_> {
-    fn apply(&mut self, ev: Event) -> Result<()> {
+    fn apply(&mut self, parsed: Parsed) -> Result<()> {
         let (out, num_dbs) = (&mut *self.out, self.num_dbs);
+        let ev = match parsed {
+            Parsed::Key(key, rec) => return self.insert(key, rec),
+            Parsed::Other(ev) => ev,
+        };
         match ev {
             Event::Aux { key, value } => out.aux.push((key, value)),
             Event::Function(code) => out.functions.push(code),
@@ -140,35 +166,40 @@ impl Inserter<'_> {
                 }
             }
             Event::EmptyKey { .. } => out.empty_skipped += 1,
-            Event::Key(rec) => {
-                let Some(db) = out.dbs.get_mut(rec.db as usize) else {
-                    return Err(Error::Corrupt {
-                        offset: rec.offset,
-                        what: format!("key for db {} but only {num_dbs} databases", rec.db),
-                    });
-                };
-                if let (Some(now), Some(when)) = (self.now_ms, rec.expire_ms)
-                    && when <= now
-                {
-                    out.expired_skipped += 1;
-                    return Ok(());
-                }
-                self.progress.store(rec.offset, Ordering::Relaxed);
-                if !db.insert_new(rec.key.clone(), rec.value, self.lru) {
-                    return Err(Error::Corrupt {
-                        offset: rec.offset,
-                        what: format!(
-                            "Duplicate key '{}' found in RDB file",
-                            String::from_utf8_lossy(&rec.key)
-                        ),
-                    });
-                }
-                if let Some(when) = rec.expire_ms {
-                    db.set_expire(&rec.key, when);
-                }
-                out.keys_loaded += 1;
-            }
+            Event::Key(_) => unreachable!("key records arrive as Parsed::Key"),
         }
+        Ok(())
+    }
+
+    fn insert(&mut self, key: Key, rec: KeyRecord) -> Result<()> {
+        let (out, num_dbs) = (&mut *self.out, self.num_dbs);
+        let Some(db) = out.dbs.get_mut(rec.db as usize) else {
+            return Err(Error::Corrupt {
+                offset: rec.offset,
+                what: format!("key for db {} but only {num_dbs} databases", rec.db),
+            });
+        };
+        if let (Some(now), Some(when)) = (self.now_ms, rec.expire_ms)
+            && when <= now
+        {
+            out.expired_skipped += 1;
+            return Ok(());
+        }
+        self.progress.store(rec.offset, Ordering::Relaxed);
+        let expire = rec.expire_ms.map(|when| (Key::clone(&key), when));
+        if let Err(key) = db.insert_new_key(key, rec.value, self.lru) {
+            return Err(Error::Corrupt {
+                offset: rec.offset,
+                what: format!(
+                    "Duplicate key '{}' found in RDB file",
+                    String::from_utf8_lossy(&key)
+                ),
+            });
+        }
+        if let Some((key, when)) = expire {
+            db.set_expire(&key, when);
+        }
+        out.keys_loaded += 1;
         Ok(())
     }
 }

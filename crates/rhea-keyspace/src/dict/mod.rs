@@ -245,12 +245,12 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
         None
     }
 
-    /// Insert `key` unless present (one walk of its buckets); gives `val` back if present.
+    /// Insert `key` unless present (one walk of its buckets); gives both back if present.
     /// The RDB loader's path: it must reject duplicates and not pay for two lookups.
-    pub fn try_insert(&mut self, key: K, val: V) -> Result<(), V> {
+    pub fn try_insert(&mut self, key: K, val: V) -> Result<(), (K, V)> {
         let h = self.prepare_insert(&key);
         if self.find_node(h, &key).is_some() {
-            return Err(val);
+            return Err((key, val));
         }
         self.push_new(h, key, val);
         Ok(())
