@@ -43,8 +43,8 @@ if not os.environ.get("RHEA_BIN"):
     os.environ["RHEA_BIN"] = RHEA
 
 import netns  # noqa: E402
-from sentinel_util import (DiscoveryWriter, SentinelLab, lost_writes,  # noqa: E402
-                           seed_present)
+from sentinel_lab import (DiscoveryWriter, SentinelLab, lost_writes,  # noqa: E402
+                          seed_present)
 
 SWITCH_RE = re.compile(r"^\d+:X (\d+ \w+ \d+ \d+:\d+:\d+\.\d+) . \+switch-master (.*)$", re.M)
 

@@ -29,8 +29,8 @@ import time
 import pytest
 
 import netns
-from sentinel_util import (SEED_MASTER_NAME, SERVER_PORT, SentinelLab, SentinelPyWriter,
-                           lab_wait, lost_writes, seed_present)
+from sentinel_lab import (SEED_MASTER_NAME, SERVER_PORT, SentinelLab, SentinelPyWriter,
+                          lab_wait, lost_writes, seed_present)
 
 # A write acknowledged by the master can be missing from the promoted replica only if it
 # was still on its way when the master died: the replication stream leaves the master
