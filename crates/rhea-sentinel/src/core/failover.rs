@@ -208,17 +208,7 @@ fn state_step(g: &mut Global, m: &mut MasterState, now: i64) {
         FailoverState::SelectSlave => select_slave(g, m, now),
         FailoverState::SendSlaveofNoone => send_slaveof_noone(g, m, now),
         FailoverState::WaitPromotion => {
-            if now - m.failover_state_change_time > m.failover_timeout {
-                g.event_at(
-                    LogLevel::Warning,
-                    "-failover-abort-slave-timeout",
-                    m,
-                    Who::Master,
-                    true,
-                    "",
-                );
-                abort_failover(m, now);
-            }
+            abort_if_promotion_timed_out(g, m, now);
         }
         FailoverState::ReconfSlaves => reconf_next_replica(g, m, now),
         FailoverState::None | FailoverState::UpdateConfig => {}
@@ -279,21 +269,20 @@ fn select_slave(g: &mut Global, m: &mut MasterState, now: i64) {
     }
 }
 
+/// Failover-timeout in its third role: the promotion (SLAVEOF NO ONE sent, or awaited)
+/// took too long, so the failover is abandoned (`-failover-abort-slave-timeout`).
+fn abort_if_promotion_timed_out(g: &mut Global, m: &mut MasterState, now: i64) {
+    if now - m.failover_state_change_time > m.failover_timeout {
+        g.event_at(LogLevel::Warning, "-failover-abort-slave-timeout", m, Who::Master, true, "");
+        abort_failover(m, now);
+    }
+}
+
 fn send_slaveof_noone(g: &mut Global, m: &mut MasterState, now: i64) {
     let Some(p) = m.promoted_index() else { return };
     // Retried at every tick while the replica is unreachable, until failover-timeout.
     if m.replicas[p].disconnected() {
-        if now - m.failover_state_change_time > m.failover_timeout {
-            g.event_at(
-                LogLevel::Warning,
-                "-failover-abort-slave-timeout",
-                m,
-                Who::Master,
-                true,
-                "",
-            );
-            abort_failover(m, now);
-        }
+        abort_if_promotion_timed_out(g, m, now);
         return;
     }
     if !links::send_slaveof(g, m, Who::Replica(p), None) {

@@ -198,22 +198,38 @@ fn one_vote_per_epoch() {
     );
 }
 
-#[test]
-fn odown_needs_quorum_of_peer_replies() {
+/// One peer known, then the master stops answering PING (it answers with an error, which
+/// is not a valid reply: the harness answers every command, so the link's reply FIFO
+/// stays in step) and the peer answers is-master-down-by-addr with `peer_down`; run to
+/// 6 s.
+fn master_silent_peer_says(peer_down: i64) -> Harness {
     let mut h = Harness::new();
     h.tick_to(1500);
     h.hello_from_peer(0, ("127.0.0.1", 7001), 0);
-    // The master stops answering PING (it answers with an error, which is not a valid
-    // reply: the harness answers every command, so the link's reply FIFO stays in step);
-    // the peer says it is down too.
-    h.answer = |argv| match argv[0].as_str() {
-        "PING" if argv.len() == 1 => Some(LinkReply::Error("ERR not available".into())),
-        "SENTINEL" => {
-            Some(LinkReply::Array(vec![LinkReply::Int(1), LinkReply::bulk("*"), LinkReply::Int(0)]))
-        }
-        _ => default_answer(argv),
+    h.answer = if peer_down == 1 {
+        |argv| master_silent_answer(argv, 1)
+    } else {
+        |argv| master_silent_answer(argv, 0)
     };
     h.tick_to(6000);
+    h
+}
+
+fn master_silent_answer(argv: &[String], peer_down: i64) -> Option<LinkReply> {
+    match argv[0].as_str() {
+        "PING" if argv.len() == 1 => Some(LinkReply::Error("ERR not available".into())),
+        "SENTINEL" => Some(LinkReply::Array(vec![
+            LinkReply::Int(peer_down),
+            LinkReply::bulk("*"),
+            LinkReply::Int(0),
+        ])),
+        _ => default_answer(argv),
+    }
+}
+
+#[test]
+fn odown_needs_quorum_of_peer_replies() {
+    let h = master_silent_peer_says(1);
     assert!(h.has("+sdown master mymaster 127.0.0.1 7001"));
     assert!(h.has("+odown master mymaster 127.0.0.1 7001 #quorum 2/2"), "{:?}", h.events);
     assert!(h.has("+try-failover master mymaster 127.0.0.1 7001"), "{:?}", h.events);
@@ -221,17 +237,7 @@ fn odown_needs_quorum_of_peer_replies() {
 
 #[test]
 fn no_odown_when_peer_says_up() {
-    let mut h = Harness::new();
-    h.tick_to(1500);
-    h.hello_from_peer(0, ("127.0.0.1", 7001), 0);
-    h.answer = |argv| match argv[0].as_str() {
-        "PING" if argv.len() == 1 => Some(LinkReply::Error("ERR not available".into())),
-        "SENTINEL" => {
-            Some(LinkReply::Array(vec![LinkReply::Int(0), LinkReply::bulk("*"), LinkReply::Int(0)]))
-        }
-        _ => default_answer(argv),
-    };
-    h.tick_to(6000);
+    let h = master_silent_peer_says(0);
     assert!(h.has("+sdown master mymaster 127.0.0.1 7001"));
     assert!(!h.events.iter().any(|e| e.starts_with("+odown")), "{:?}", h.events);
 }
