@@ -146,7 +146,8 @@ pub fn run(
     if let Some(make) = sentinel {
         // A Sentinel has no dataset: nothing to load, replicate or save.
         engine.loaded.config.save_points.clear();
-        engine.table = Arc::new(crate::cmd::sentinel_command_table());
+        let renames = &engine.loaded.config.renamed_commands;
+        engine.table = Arc::new(crate::cmd::serving_table(true, renames));
         engine.sentinel = Some(make(Publisher::new(tx)));
     } else {
         engine.init_replica_from_config();

@@ -68,3 +68,13 @@ pub fn command_table() -> CommandTable {
 pub fn sentinel_command_table() -> CommandTable {
     CommandTable::filtered(FAMILIES, |c| c.flags & flags::SENTINEL != 0)
 }
+
+/// The table a process serves: the server's or Sentinel's, with the configuration's
+/// `rename-command` lines applied (the loader has already checked that they apply).
+pub fn serving_table(sentinel: bool, renames: &[(Vec<u8>, Vec<u8>)]) -> CommandTable {
+    let mut table = if sentinel { sentinel_command_table() } else { command_table() };
+    for (from, to) in renames {
+        table.rename(from, to).expect("rename-command lines are checked at load");
+    }
+    table
+}

@@ -351,6 +351,9 @@ pub struct Config {
     /// The payload flag (`sanitize-payload` or `skip-sanitize-payload`) the default user
     /// got from a `user default …` line, which CONFIG REWRITE writes back as Redis would.
     pub(crate) default_user_payload_flag: Option<&'static str>,
+    /// `rename-command <from> <to>` lines in file order, already checked against the
+    /// command table; the engine applies them to its table (`to` empty = removed).
+    pub renamed_commands: Vec<(Vec<u8>, Vec<u8>)>,
 }
 
 impl Default for Config {
@@ -445,6 +448,7 @@ impl Default for Config {
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             extra: BTreeMap::new(),
             default_user_payload_flag: None,
+            renamed_commands: Vec::new(),
         }
     }
 }

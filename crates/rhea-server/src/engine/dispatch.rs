@@ -84,11 +84,12 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
             );
             return Some(reject(srv, c, None, text));
         }
-        Lookup::UnknownSub(parent) => {
+        Lookup::UnknownSub(_) => {
+            // The name as typed, which differs from the command's own after rename-command.
             let text = format!(
                 "ERR unknown subcommand '{}'. Try {} HELP.",
                 trunc(&argv[1], 128),
-                parent.name.to_ascii_uppercase()
+                String::from_utf8_lossy(&argv[0]).to_ascii_uppercase()
             );
             return Some(reject(srv, c, None, text));
         }

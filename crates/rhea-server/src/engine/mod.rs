@@ -187,7 +187,7 @@ impl Server {
         let backlog_size = loaded.config.repl_backlog_size as usize;
         let repl = replication::Replication::new(&mut rng, backlog_size);
         Server {
-            table: Arc::new(crate::cmd::command_table()),
+            table: Arc::new(crate::cmd::serving_table(false, &loaded.config.renamed_commands)),
             settings,
             loaded,
             shared,

@@ -115,7 +115,9 @@ fn no_handler(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
 
 /// Lookup table over every family's commands.
 pub struct CommandTable {
-    by_name: HashMap<&'static str, &'static Command, RandomState>,
+    /// Lower-case name → command. Owned names because `rename-command` gives commands
+    /// names that are not in the static table.
+    by_name: HashMap<Box<str>, &'static Command, RandomState>,
     /// Registration order, for COMMAND / COMMAND LIST.
     pub all: Vec<&'static Command>,
 }
@@ -144,7 +146,7 @@ impl CommandTable {
         let mut all = Vec::new();
         for fam in families {
             for c in fam.iter().filter(|c| keep(c)) {
-                let prev = by_name.insert(c.name, c);
+                let prev = by_name.insert(c.name.into(), c);
                 assert!(prev.is_none(), "command {} registered twice", c.name);
                 all.push(c);
             }
@@ -156,11 +158,36 @@ impl CommandTable {
         self.by_name.get(name).copied()
     }
 
+    /// `rename-command <from> <to>`: the command answers to `to` instead (an empty `to`
+    /// removes it), as 7.0's config loader does on its command dict. Only the name a
+    /// client types changes: the command keeps its own name in COMMAND replies, errors
+    /// and INFO commandstats. Names compare case-insensitively, as Redis's dict does.
+    pub fn rename(&mut self, from: &[u8], to: &[u8]) -> Result<(), &'static str> {
+        let Some(cmd) = self.by_name.remove(lower(from).as_str()) else {
+            return Err("No such command in rename-command");
+        };
+        if to.is_empty() {
+            self.all.retain(|c| !std::ptr::eq(*c, cmd));
+            return Ok(());
+        }
+        let to = lower(to);
+        if self.by_name.contains_key(to.as_str()) {
+            return Err("Target command name already exists");
+        }
+        self.by_name.insert(to.into(), cmd);
+        Ok(())
+    }
+
     /// Resolve the command (and subcommand) named by `args`, like `lookupCommand`.
     pub fn lookup(&self, args: &[Bytes]) -> Lookup {
         let mut buf = [0u8; 32];
-        let Some(cmd) = lower_in(&args[0], &mut buf).and_then(|n| self.by_name.get(n).copied())
-        else {
+        let found = match lower_in(&args[0], &mut buf) {
+            Some(n) => self.by_name.get(n).copied(),
+            // Longer than any built-in name: only a renamed command can match.
+            None if args[0].len() > 32 => self.get(&lower(&args[0])),
+            None => None,
+        };
+        let Some(cmd) = found else {
             return Lookup::Unknown;
         };
         if cmd.subcommands.is_empty() || args.len() < 2 {
