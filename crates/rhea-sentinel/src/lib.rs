@@ -70,8 +70,11 @@
 //!   Redis's periods. `SENTINEL DEBUG` lists four more knobs after Redis's thirteen.
 //! * A peer sentinel watching several masters gets one link per master (Redis shares one
 //!   `instanceLink`); `link-refcount` always reports 1.
-//! * Hostnames are compared as text; resolve-hostnames/announce-hostnames are stored
-//!   and reported but nothing is resolved (the driver would resolve on connect).
+//! * Addresses keep the hostname and the IP it resolved to when the instance was made
+//!   (`sentinelAddr`); `resolve-hostnames` decides whether names resolve at all and
+//!   `announce-hostnames` which of the two is shown in replies, events, hellos, SLAVEOF
+//!   and the rewrite. A name is never re-resolved while its instance lives (nor in
+//!   Redis); a rewrite resolves it again to print the IP.
 //! * Scripts: the core emits `RunScript`; queueing (16 running, 256 queued), retries and
 //!   timeouts are the driver's, and PENDING-SCRIPTS answers an empty array.
 //! * SENTINEL SET does not check that a script path exists and is executable.

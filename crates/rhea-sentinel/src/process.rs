@@ -61,6 +61,7 @@ pub fn main(args: &[String]) -> i32 {
                 .as_ref()
                 .map(|p| String::from_utf8_lossy(p).into_owned()),
             timing: Timing::default(),
+            resolver: Default::default(),
         };
         let host = Arc::new(ProcessHost { publisher, path, server: server_config });
         let rng = Box::new(SplitMix64::new(random_seed()));

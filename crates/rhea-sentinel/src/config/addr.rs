@@ -26,6 +26,29 @@ impl Resolve for SystemResolver {
     }
 }
 
+/// A resolver the Sentinel core holds and clones: the system's by default, a fixed table
+/// in tests (DNS is the one outside service Sentinel depends on).
+#[derive(Clone)]
+pub struct SharedResolver(pub std::sync::Arc<dyn Resolve + Send + Sync>);
+
+impl Default for SharedResolver {
+    fn default() -> Self {
+        SharedResolver(std::sync::Arc::new(SystemResolver))
+    }
+}
+
+impl std::fmt::Debug for SharedResolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SharedResolver")
+    }
+}
+
+impl Resolve for SharedResolver {
+    fn resolve(&self, host: &str) -> Option<IpAddr> {
+        self.0.resolve(host)
+    }
+}
+
 /// Why `createSentinelAddr` refused an address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum AddrError {

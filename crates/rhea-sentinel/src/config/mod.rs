@@ -34,14 +34,14 @@
 //! * See `rewrite` for the two deliberate differences in rewritten files.
 
 mod access;
-mod addr;
+pub(crate) mod addr;
 mod cnum;
 mod directive;
 mod load;
 pub mod model;
 mod rewrite;
 
-pub use addr::{Resolve, SystemResolver, announced_host};
+pub use addr::{Resolve, SharedResolver, SystemResolver, announced_host};
 pub use directive::MYID_LEN;
 pub use load::{
     LoadError, LoadedSentinel, apply_sentinel_lines, check_config_file, load_sentinel_config,

@@ -119,7 +119,7 @@ pub fn ask_master_state_to_other_sentinels(
         let argv = vec![
             m.map_command("SENTINEL"),
             "is-master-down-by-addr".to_string(),
-            m.inst.addr.ip.clone(),
+            g.shown(&m.inst.addr).to_string(),
             m.inst.addr.port.to_string(),
             g.current_epoch.to_string(),
             runid,

@@ -4,8 +4,9 @@
 
 use rhea_resp::Reply;
 
-use super::instance::{Addr, Who};
+use super::instance::Who;
 use super::{Sentinel, close_links, election, failover};
+use crate::config::addr::resolve_ip;
 use crate::glob::glob_match;
 use crate::hello::HELLO_CHANNEL;
 use crate::info::atoi;
@@ -61,7 +62,7 @@ impl Sentinel {
         runid: &str,
         now: i64,
     ) -> IsMasterDownReply {
-        let mi = self.masters.iter().position(|m| m.inst.addr.same(ip, port));
+        let mi = self.masters.iter().position(|m| self.g.addr_is(&m.inst.addr, ip, port));
         let mut r = IsMasterDownReply { down: false, leader: None, leader_epoch: 0 };
         let Some(mi) = mi else { return r };
         let m = &mut self.masters[mi];
@@ -90,14 +91,17 @@ impl Sentinel {
         if quorum <= 0 {
             return Reply::err("ERR Quorum must be 1 or greater.");
         }
-        if !self.g.resolve_hostnames && ip.parse::<std::net::IpAddr>().is_err() {
+        if resolve_ip(ip, self.g.resolve_hostnames, &self.g.resolver).is_none() {
             return Reply::err("ERR Invalid IP address or hostname specified");
         }
         let Ok(port) = u16::try_from(port) else { return Reply::err("ERR Invalid port number") };
         if self.master_index(name).is_some() {
             return Reply::err("ERR Duplicate master name.");
         }
-        let m = failover::new_master(&self.g, name, Addr::new(ip, port), quorum as u32, now);
+        let Some(addr) = self.g.make_addr(ip, port, true) else {
+            return Reply::err("ERR Invalid IP address or hostname specified");
+        };
+        let m = failover::new_master(&self.g, name, addr, quorum as u32, now);
         self.masters.push(m);
         self.g.flush();
         let m = self.masters.last().expect("just pushed");

@@ -46,8 +46,8 @@ pub fn new_master(g: &Global, name: &str, addr: Addr, quorum: u32, now: i64) -> 
 }
 
 /// Add a replica named `ip:port` unless one exists; returns its index when added.
-pub fn add_replica(m: &mut MasterState, addr: Addr, now: i64) -> Option<usize> {
-    let name = addr.name();
+pub fn add_replica(g: &Global, m: &mut MasterState, addr: Addr, now: i64) -> Option<usize> {
+    let name = addr.name(g.announce_hostnames);
     if m.replica_index(&name).is_some() {
         return None;
     }
@@ -70,9 +70,9 @@ pub fn call_client_reconf_script(
         m.inst.name.clone(),
         role.to_string(),
         state.to_string(),
-        from.ip.clone(),
+        g.shown(from).to_string(),
         from.port.to_string(),
-        to.ip.clone(),
+        g.shown(to).to_string(),
         to.port.to_string(),
     ];
     g.push(Action::RunScript { path, args });
@@ -396,7 +396,14 @@ pub fn switch_to_promoted(g: &mut Global, m: &mut MasterState, now: i64) {
     let target =
         m.promoted_index().map(|p| m.replicas[p].addr.clone()).unwrap_or(m.inst.addr.clone());
     let old = &m.inst.addr;
-    let rest = format!("{} {} {} {} {}", m.inst.name, old.ip, old.port, target.ip, target.port);
+    let rest = format!(
+        "{} {} {} {} {}",
+        m.inst.name,
+        g.shown(old),
+        old.port,
+        g.shown(&target),
+        target.port
+    );
     g.event_at(LogLevel::Warning, "+switch-master", m, Who::Master, false, &rest);
     reset_master_and_change_address(g, m, target, now);
 }
@@ -454,13 +461,9 @@ pub fn reset_master(
 /// to `new`; the old address and the other replicas come back as replicas (`+slave`),
 /// so the old master is reconfigured when it returns.
 pub fn reset_master_and_change_address(g: &mut Global, m: &mut MasterState, new: Addr, now: i64) {
-    let mut keep: Vec<Addr> = m
-        .replicas
-        .iter()
-        .filter(|r| !r.addr.same(&new.ip, new.port))
-        .map(|r| r.addr.clone())
-        .collect();
-    if !m.inst.addr.same(&new.ip, new.port) {
+    let mut keep: Vec<Addr> =
+        m.replicas.iter().filter(|r| !r.addr.same(&new)).map(|r| r.addr.clone()).collect();
+    if !m.inst.addr.same(&new) {
         keep.push(m.inst.addr.clone());
     }
     reset_master(g, m, true, false, now);
@@ -468,7 +471,7 @@ pub fn reset_master_and_change_address(g: &mut Global, m: &mut MasterState, new:
     m.inst.o_down_since_time = 0;
     m.inst.s_down_since_time = 0;
     for addr in keep {
-        if let Some(i) = add_replica(m, addr, now) {
+        if let Some(i) = add_replica(g, m, addr, now) {
             g.event_at(LogLevel::Notice, "+slave", m, Who::Replica(i), true, "");
         }
     }

@@ -3,7 +3,7 @@
 //! (`+new-epoch`), and configuration propagation: a higher master config epoch with a
 //! different address is adopted (`+config-update-from`, `+switch-master`).
 
-use super::instance::{Addr, Instance, Kind, Who};
+use super::instance::{Instance, Kind, Who};
 use super::{Sentinel, close_links, failover};
 use crate::hello::Hello;
 use crate::io::LogLevel;
@@ -16,8 +16,9 @@ impl Sentinel {
         let Some(mi) = self.master_index(&h.master_name) else { return };
         let runid = h.sentinel_runid.clone();
 
+        let g = &self.g;
         let mut si = self.masters[mi].sentinels.iter().position(|s| {
-            s.addr.same(&h.sentinel_ip, h.sentinel_port)
+            g.addr_is(&s.addr, &h.sentinel_ip, h.sentinel_port)
                 && s.runid.as_deref() == Some(runid.as_str())
         });
 
@@ -38,7 +39,7 @@ impl Sentinel {
             } else if let Some(other) = self.masters[mi]
                 .sentinels
                 .iter()
-                .position(|s| s.addr.same(&h.sentinel_ip, h.sentinel_port))
+                .position(|s| self.g.addr_is(&s.addr, &h.sentinel_ip, h.sentinel_port))
             {
                 // Another runid claims this address: the old one is gone (restarted
                 // without its config); forget it under every master.
@@ -58,9 +59,11 @@ impl Sentinel {
                 }
             }
 
+            let known = self.masters[mi].sentinels.iter().any(|s| s.name == runid);
+            let addr =
+                if known { None } else { self.g.make_addr(&h.sentinel_ip, h.sentinel_port, true) };
             let m = &mut self.masters[mi];
-            if !m.sentinels.iter().any(|s| s.name == runid) {
-                let addr = Addr::new(&h.sentinel_ip, h.sentinel_port);
+            if let Some(addr) = addr {
                 let mut inst =
                     Instance::new(Kind::Sentinel, runid.clone(), addr, m.inst.down_after, now);
                 inst.runid = Some(runid.clone());
@@ -96,7 +99,7 @@ impl Sentinel {
         {
             // Redis 7.0 does not flush when only the epoch changes.
             m.config_epoch = h.master_config_epoch;
-            if !m.inst.addr.same(&h.master_ip, h.master_port) {
+            if !self.g.addr_is(&m.inst.addr, &h.master_ip, h.master_port) {
                 self.g.event_at(
                     LogLevel::Warning,
                     "+config-update-from",
@@ -108,19 +111,20 @@ impl Sentinel {
                 let old = m.inst.addr.clone();
                 let rest = format!(
                     "{} {} {} {} {}",
-                    m.inst.name, old.ip, old.port, h.master_ip, h.master_port
+                    m.inst.name,
+                    self.g.shown(&old),
+                    old.port,
+                    h.master_ip,
+                    h.master_port
                 );
                 self.g.event_at(LogLevel::Warning, "+switch-master", m, Who::Master, false, &rest);
-                let new = Addr::new(&h.master_ip, h.master_port);
-                failover::reset_master_and_change_address(&mut self.g, m, new.clone(), now);
-                failover::call_client_reconf_script(
-                    &mut self.g,
-                    m,
-                    "observer",
-                    "start",
-                    &old,
-                    &new,
-                );
+                // `sentinelResetMasterAndChangeAddress` keeps the old address when the
+                // new one cannot be made.
+                if let Some(new) = self.g.make_addr(&h.master_ip, h.master_port, true) {
+                    failover::reset_master_and_change_address(&mut self.g, m, new.clone(), now);
+                    let g = &mut self.g;
+                    failover::call_client_reconf_script(g, m, "observer", "start", &old, &new);
+                }
             }
         }
         // The switch may have reordered nothing but a reset keeps sentinels, so the

@@ -11,29 +11,42 @@ use crate::info::Role;
 use crate::io::LinkId;
 use crate::timing::DEFAULT_SLAVE_PRIORITY;
 
-/// An ip (or hostname, compared as text) and a port.
+/// `sentinelAddr`: the host as configured or reported to us (an IP, or a name with
+/// `resolve-hostnames yes`), the IP it resolved to when the address was made (where
+/// links connect; empty when a configured name did not resolve), and the port. Which of
+/// the two strings is shown to the world depends on `announce-hostnames`, so callers
+/// pass that setting ([`super::Global::shown`] does).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addr {
+    pub hostname: String,
     pub ip: String,
     pub port: u16,
 }
 
 impl Addr {
+    /// An address whose host is already an IP.
     pub fn new(ip: &str, port: u16) -> Self {
-        Self { ip: ip.to_string(), port }
+        Self { hostname: ip.to_string(), ip: ip.to_string(), port }
     }
 
-    /// `sentinelAddrOrHostnameEqual`: same port, ip equal ignoring case.
-    pub fn same(&self, ip: &str, port: u16) -> bool {
-        self.port == port && self.ip.eq_ignore_ascii_case(ip)
+    /// `announceSentinelAddr`: the hostname with `announce-hostnames yes`, else the IP.
+    pub fn shown(&self, announce_hostnames: bool) -> &str {
+        if announce_hostnames { &self.hostname } else { &self.ip }
+    }
+
+    /// `sentinelAddrOrHostnameEqual`: same port, and the same IP or the same hostname.
+    pub fn same(&self, other: &Addr) -> bool {
+        self.port == other.port
+            && (self.ip == other.ip || self.hostname.eq_ignore_ascii_case(&other.hostname))
     }
 
     /// `announceSentinelAddrAndPort`: the name of a replica, IPv6 in brackets.
-    pub fn name(&self) -> String {
-        if self.ip.contains(':') {
-            format!("[{}]:{}", self.ip, self.port)
+    pub fn name(&self, announce_hostnames: bool) -> String {
+        let host = self.shown(announce_hostnames);
+        if host.contains(':') {
+            format!("[{host}]:{}", self.port)
         } else {
-            format!("{}:{}", self.ip, self.port)
+            format!("{host}:{}", self.port)
         }
     }
 }
@@ -331,12 +344,12 @@ impl MasterState {
 
     /// The `%@` prefix of an event about `who` (`sentinelEvent`):
     /// `<type> <name> <ip> <port>` plus ` @ <master> <mip> <mport>` for non-masters.
-    pub fn describe(&self, who: Who) -> String {
+    pub fn describe(&self, who: Who, announce_hostnames: bool) -> String {
         let ri = self.get(who);
-        let mut s = format!("{} {} {} {}", ri.kind.as_str(), ri.name, ri.addr.ip, ri.addr.port);
+        let shown = |a: &Addr| format!("{} {}", a.shown(announce_hostnames), a.port);
+        let mut s = format!("{} {} {}", ri.kind.as_str(), ri.name, shown(&ri.addr));
         if who != Who::Master {
-            let m = &self.inst;
-            s.push_str(&format!(" @ {} {} {}", m.name, m.addr.ip, m.addr.port));
+            s.push_str(&format!(" @ {} {}", self.inst.name, shown(&self.inst.addr)));
         }
         s
     }

@@ -184,7 +184,7 @@ pub fn send_hello(g: &mut Global, m: &mut MasterState, who: Who) -> bool {
         return false;
     };
     let port = if g.announce_port != 0 { g.announce_port } else { g.port };
-    let Addr { ip: m_ip, port: m_port } = m.current_addr().clone();
+    let (m_ip, m_port) = (g.shown(m.current_addr()).to_string(), m.current_addr().port);
     let hello = Hello {
         sentinel_ip: ip,
         sentinel_port: port,
@@ -218,7 +218,7 @@ pub fn send_slaveof(g: &mut Global, m: &mut MasterState, who: Who, target: Optio
         return false;
     }
     let (host, port) = match target {
-        Some(a) => (a.ip.clone(), a.port.to_string()),
+        Some(a) => (g.shown(a).to_string(), a.port.to_string()),
         None => ("NO".to_string(), "ONE".to_string()),
     };
     let (multi, slaveof, config, client, exec) = (

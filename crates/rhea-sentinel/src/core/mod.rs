@@ -22,6 +22,7 @@ pub(crate) mod refresh;
 pub mod report;
 mod time_fmt;
 
+use crate::config::addr::{SharedResolver, resolve_ip};
 use crate::config::model::SentinelConfig;
 use crate::io::{Action, LinkId, LinkKind, LinkReply, LogLevel};
 use crate::rng::SentinelRng;
@@ -38,6 +39,8 @@ pub struct Options {
     /// `requirepass`: used towards other sentinels when `sentinel-pass` is not set.
     pub requirepass: Option<String>,
     pub timing: Timing,
+    /// Name resolution for `resolve-hostnames yes`.
+    pub resolver: SharedResolver,
 }
 
 /// `SENTINEL SIMULATE-FAILURE` flags.
@@ -69,6 +72,7 @@ pub(crate) struct Global {
     /// Set once a `Crash` action went out: the process is gone, nothing more happens.
     pub crashed: bool,
     pub rng: Box<dyn SentinelRng + Send>,
+    pub resolver: SharedResolver,
     next_link: u64,
     out: Vec<Action>,
 }
@@ -84,6 +88,42 @@ impl Global {
             return;
         }
         self.out.push(a);
+    }
+
+    /// `createSentinelAddr`: `host` resolved now (numeric hosts only unless
+    /// `resolve-hostnames yes`). A name that does not resolve is logged and refused, or
+    /// kept with an empty IP when `accept_unresolved` (configured masters and peers).
+    pub fn make_addr(&mut self, host: &str, port: u16, accept_unresolved: bool) -> Option<Addr> {
+        let ip = match resolve_ip(host, self.resolve_hostnames, &self.resolver) {
+            Some(ip) => ip,
+            None => {
+                self.log(LogLevel::Warning, format!("Failed to resolve hostname '{host}'"));
+                if !(self.resolve_hostnames && accept_unresolved) {
+                    return None;
+                }
+                String::new()
+            }
+        };
+        Some(Addr { hostname: host.to_string(), ip, port })
+    }
+
+    /// `sentinelAddrEqualsHostname` and the port: `host` (as a peer or a replica wrote
+    /// it) names `a`. It is resolved and compared by IP; a name that does not resolve
+    /// is compared with the hostname (with resolve-hostnames) or the IP as text.
+    pub fn addr_is(&self, a: &Addr, host: &str, port: u16) -> bool {
+        if a.port != port {
+            return false;
+        }
+        match resolve_ip(host, self.resolve_hostnames, &self.resolver) {
+            Some(ip) => a.ip.eq_ignore_ascii_case(&ip),
+            None if self.resolve_hostnames => a.hostname.eq_ignore_ascii_case(host),
+            None => a.ip.eq_ignore_ascii_case(host),
+        }
+    }
+
+    /// `announceSentinelAddr` under the current `announce-hostnames`.
+    pub fn shown<'a>(&self, a: &'a Addr) -> &'a str {
+        a.shown(self.announce_hostnames)
     }
 
     /// `sentinelFlushConfig`.
@@ -111,8 +151,11 @@ impl Global {
         with_prefix: bool,
         rest: &str,
     ) {
-        let message =
-            if with_prefix { format!("{}{}", m.describe(who), rest) } else { rest.to_string() };
+        let message = if with_prefix {
+            format!("{}{}", m.describe(who, self.announce_hostnames), rest)
+        } else {
+            rest.to_string()
+        };
         if level == LogLevel::Warning
             && let Some(script) = &m.notification_script
         {
@@ -171,6 +214,7 @@ impl Sentinel {
             simfailure: SimFailure::default(),
             crashed: false,
             rng,
+            resolver: options.resolver.clone(),
             next_link: 0,
             out: Vec::new(),
         };
@@ -186,8 +230,11 @@ impl Sentinel {
             if masters.iter().any(|m| m.inst.name == mc.name) {
                 continue;
             }
-            let mut m =
-                failover::new_master(&g, &mc.name, Addr::new(&mc.host, mc.port), mc.quorum, now);
+            // The loader has checked every address (`createSentinelAddr` with unresolved
+            // names accepted), so only a name that stopped resolving gets the empty IP.
+            let addr =
+                g.make_addr(&mc.host, mc.port, true).unwrap_or_else(|| Addr::new("", mc.port));
+            let mut m = failover::new_master(&g, &mc.name, addr, mc.quorum, now);
             m.inst.down_after = mc.down_after_ms as i64;
             m.failover_timeout = mc.failover_timeout_ms as i64;
             m.parallel_syncs = mc.parallel_syncs;
@@ -199,20 +246,18 @@ impl Sentinel {
             m.renamed_commands = mc.renamed_commands.clone();
             m.config_epoch = mc.config_epoch;
             m.leader_epoch = mc.leader_epoch;
-            for (ip, port) in &mc.known_replicas {
-                failover::add_replica(&mut m, Addr::new(ip, *port), now);
+            for (host, port) in &mc.known_replicas {
+                if let Some(addr) = g.make_addr(host, *port, true) {
+                    failover::add_replica(&g, &mut m, addr, now);
+                }
             }
             for ks in &mc.known_sentinels {
                 if m.sentinels.iter().any(|s| s.name == ks.runid) {
                     continue;
                 }
-                let mut si = Instance::new(
-                    Kind::Sentinel,
-                    ks.runid.clone(),
-                    Addr::new(&ks.host, ks.port),
-                    m.inst.down_after,
-                    now,
-                );
+                let Some(addr) = g.make_addr(&ks.host, ks.port, true) else { continue };
+                let mut si =
+                    Instance::new(Kind::Sentinel, ks.runid.clone(), addr, m.inst.down_after, now);
                 si.runid = Some(ks.runid.clone());
                 m.sentinels.push(si);
             }

@@ -50,9 +50,13 @@ pub fn refresh_instance_info(g: &mut Global, m: &mut MasterState, who: Who, text
 
     if kind == Kind::Master {
         for (ip, port) in &report.replicas {
-            let addr = super::instance::Addr::new(ip, *port);
-            if m.replica_index(&addr.name()).is_none()
-                && let Some(i) = failover::add_replica(m, addr, now)
+            // `sentinelRedisInstanceLookupSlave`, then `createSentinelRedisInstance`.
+            let known = g
+                .make_addr(ip, *port, false)
+                .is_some_and(|a| m.replica_index(&a.name(g.announce_hostnames)).is_some());
+            if !known
+                && let Some(addr) = g.make_addr(ip, *port, true)
+                && let Some(i) = failover::add_replica(g, m, addr, now)
             {
                 g.event_at(LogLevel::Notice, "+slave", m, Who::Replica(i), true, "");
                 g.flush();
@@ -120,11 +124,10 @@ pub fn refresh_instance_info(g: &mut Global, m: &mut MasterState, who: Who, text
     // A replica replicating from the wrong address is re-pointed after failover-timeout.
     let ri = m.get(who);
     let master_addr = m.inst.addr.clone();
-    let points_elsewhere = ri.slave_master_port != master_addr.port
-        || !ri
-            .slave_master_host
-            .as_deref()
-            .is_some_and(|h| h.eq_ignore_ascii_case(&master_addr.ip));
+    let points_elsewhere = !ri
+        .slave_master_host
+        .as_deref()
+        .is_some_and(|h| g.addr_is(&master_addr, h, ri.slave_master_port));
     if points_elsewhere {
         let wait = m.failover_timeout;
         if master_looks_sane(g, m, now)
@@ -142,11 +145,10 @@ pub fn refresh_instance_info(g: &mut Global, m: &mut MasterState, who: Who, text
     let promoted_addr = m.replicas[p].addr.clone();
     let ri = m.get_mut(who);
     if ri.flags.reconf_sent
-        && ri.slave_master_port == promoted_addr.port
         && ri
             .slave_master_host
             .as_deref()
-            .is_some_and(|h| h.eq_ignore_ascii_case(&promoted_addr.ip))
+            .is_some_and(|h| g.addr_is(&promoted_addr, h, ri.slave_master_port))
     {
         ri.flags.reconf_sent = false;
         ri.flags.reconf_inprog = true;

@@ -52,11 +52,16 @@ fn flags_string(ri: &Instance) -> String {
 }
 
 /// The field/value pairs of one instance, in Redis's order. `m` is its master.
-pub(crate) fn instance_fields(m: &MasterState, ri: &Instance, now: i64) -> Vec<(String, String)> {
+pub(crate) fn instance_fields(
+    g: &Global,
+    m: &MasterState,
+    ri: &Instance,
+    now: i64,
+) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, val: String| v.push((k.to_string(), val));
     put("name", ri.name.clone());
-    put("ip", ri.addr.ip.clone());
+    put("ip", g.shown(&ri.addr).to_string());
     put("port", ri.addr.port.to_string());
     put("runid", ri.runid.clone().unwrap_or_default());
     put("flags", flags_string(ri));
@@ -150,7 +155,7 @@ impl Sentinel {
         let m = &self.masters[self.master_index(name)?];
         Some(MasterStatus {
             name: m.inst.name.clone(),
-            addr: (m.inst.addr.ip.clone(), m.inst.addr.port),
+            addr: (self.g.shown(&m.inst.addr).to_string(), m.inst.addr.port),
             config_epoch: m.config_epoch,
             leader: m.leader.clone(),
             leader_epoch: m.leader_epoch,
@@ -160,8 +165,12 @@ impl Sentinel {
             o_down: m.inst.flags.o_down,
             promoted: m
                 .promoted_index()
-                .map(|p| (m.replicas[p].addr.ip.clone(), m.replicas[p].addr.port)),
-            replicas: m.replicas.iter().map(|r| (r.addr.ip.clone(), r.addr.port)).collect(),
+                .map(|p| (self.g.shown(&m.replicas[p].addr).to_string(), m.replicas[p].addr.port)),
+            replicas: m
+                .replicas
+                .iter()
+                .map(|r| (self.g.shown(&r.addr).to_string(), r.addr.port))
+                .collect(),
             sentinels: m.sentinels.iter().map(|s| s.name.clone()).collect(),
         })
     }
@@ -169,12 +178,12 @@ impl Sentinel {
     /// SENTINEL MASTER `<name>`.
     pub fn master_fields(&self, name: &str, now: i64) -> Option<Vec<(String, String)>> {
         let m = &self.masters[self.master_index(name)?];
-        Some(instance_fields(m, &m.inst, now))
+        Some(instance_fields(&self.g, m, &m.inst, now))
     }
 
     /// SENTINEL MASTERS.
     pub fn masters_fields(&self, now: i64) -> Vec<Vec<(String, String)>> {
-        self.masters.iter().map(|m| instance_fields(m, &m.inst, now)).collect()
+        self.masters.iter().map(|m| instance_fields(&self.g, m, &m.inst, now)).collect()
     }
 
     /// SENTINEL REPLICAS `<name>`: replicas with `replica-announced:0` are left out.
@@ -184,7 +193,7 @@ impl Sentinel {
             m.replicas
                 .iter()
                 .filter(|r| r.replica_announced)
-                .map(|r| instance_fields(m, r, now))
+                .map(|r| instance_fields(&self.g, m, r, now))
                 .collect(),
         )
     }
@@ -192,14 +201,14 @@ impl Sentinel {
     /// SENTINEL SENTINELS `<name>`.
     pub fn sentinels_fields(&self, name: &str, now: i64) -> Option<Vec<Vec<(String, String)>>> {
         let m = &self.masters[self.master_index(name)?];
-        Some(m.sentinels.iter().map(|s| instance_fields(m, s, now)).collect())
+        Some(m.sentinels.iter().map(|s| instance_fields(&self.g, m, s, now)).collect())
     }
 
     /// SENTINEL GET-MASTER-ADDR-BY-NAME: the promoted replica once it acknowledged.
     pub fn get_master_addr_by_name(&self, name: &str) -> Option<(String, u16)> {
         let m = &self.masters[self.master_index(name)?];
         let a = m.current_addr();
-        Some((a.ip.clone(), a.port))
+        Some((self.g.shown(a).to_string(), a.port))
     }
 
     /// SENTINEL INFO-CACHE: per master, (age ms, INFO text) for the master and then
@@ -245,7 +254,7 @@ impl Sentinel {
                 i,
                 m.inst.name,
                 status,
-                m.inst.addr.ip,
+                self.g.shown(&m.inst.addr),
                 m.inst.addr.port,
                 m.replicas.len(),
                 m.sentinels.len() + 1
@@ -264,7 +273,8 @@ impl Sentinel {
             .iter()
             .map(|m| {
                 let cur = m.current_addr();
-                let mut mc = MasterConfig::new(&m.inst.name, &cur.ip, cur.port, m.quorum);
+                // Hosts as given: the rewrite shows IPs or names per announce-hostnames.
+                let mut mc = MasterConfig::new(&m.inst.name, &cur.hostname, cur.port, m.quorum);
                 mc.down_after_ms = m.inst.down_after as u64;
                 mc.failover_timeout_ms = m.failover_timeout as u64;
                 mc.parallel_syncs = m.parallel_syncs;
@@ -280,8 +290,8 @@ impl Sentinel {
                     .replicas
                     .iter()
                     .map(|r| {
-                        let a = if r.addr.same(&cur.ip, cur.port) { &m.inst.addr } else { &r.addr };
-                        (a.ip.clone(), a.port)
+                        let a = if r.addr.same(cur) { &m.inst.addr } else { &r.addr };
+                        (a.hostname.clone(), a.port)
                     })
                     .collect();
                 mc.known_sentinels = m
@@ -289,7 +299,8 @@ impl Sentinel {
                     .iter()
                     .filter_map(|s| {
                         let runid = s.runid.clone()?;
-                        Some(KnownSentinel { host: s.addr.ip.clone(), port: s.addr.port, runid })
+                        let host = s.addr.hostname.clone();
+                        Some(KnownSentinel { host, port: s.addr.port, runid })
                     })
                     .collect();
                 mc

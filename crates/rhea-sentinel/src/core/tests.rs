@@ -9,6 +9,7 @@ use rhea_resp::Reply;
 use super::instance::{Addr, Instance, Kind};
 use super::{Options, Sentinel};
 use crate::config::model::{MasterConfig, SentinelConfig};
+use crate::config::{Resolve, SharedResolver};
 use crate::io::{Action, LinkId, LinkKind, LinkReply};
 use crate::rng::SplitMix64;
 use crate::timing::Timing;
@@ -46,15 +47,17 @@ fn default_answer(argv: &[String]) -> Option<LinkReply> {
 
 impl Harness {
     fn new() -> Harness {
-        let opts = Options { port: 26379, requirepass: None, timing: Timing::default() };
-        let (s, actions) = Sentinel::new(&config(), opts, Box::new(SplitMix64::new(1)), 1000, WALL);
-        let mut h = Harness {
-            s,
-            now: 1000,
-            links: HashMap::new(),
-            events: Vec::new(),
-            answer: default_answer,
-        };
+        Harness::with(config(), SharedResolver::default(), default_answer)
+    }
+
+    fn with(
+        config: SentinelConfig,
+        resolver: SharedResolver,
+        answer: fn(&[String]) -> Option<LinkReply>,
+    ) -> Harness {
+        let opts = Options { port: 26379, requirepass: None, timing: Timing::default(), resolver };
+        let (s, actions) = Sentinel::new(&config, opts, Box::new(SplitMix64::new(1)), 1000, WALL);
+        let mut h = Harness { s, now: 1000, links: HashMap::new(), events: Vec::new(), answer };
         h.run(actions);
         h
     }
@@ -420,4 +423,70 @@ fn effective_periods_follow_down_after() {
     let r = Timing::redis();
     assert_eq!((r.ping_every(1000), r.ask_every(1000)), (1000, 1000));
     assert_eq!((r.ping_every(500), r.ask_every(500)), (500, 1000));
+}
+
+/// Two names for the hostname tests; DNS itself is not under test.
+struct FixedNames;
+
+impl Resolve for FixedNames {
+    fn resolve(&self, host: &str) -> Option<std::net::IpAddr> {
+        match host {
+            "node-a" => Some([10, 0, 0, 1].into()),
+            "node-b" => Some([10, 0, 0, 2].into()),
+            _ => None,
+        }
+    }
+}
+
+/// A master at node-a whose INFO names its replica by hostname (`replica-announce-ip`).
+fn named_replica_answer(argv: &[String]) -> Option<LinkReply> {
+    match argv[0].as_str() {
+        "INFO" => Some(LinkReply::Bulk(format!(
+            "run_id:{}\r\nrole:master\r\nslave0:ip=node-b,port=7000,state=online,offset=1,lag=0\r\n",
+            "1".repeat(40)
+        ))),
+        _ => default_answer(argv),
+    }
+}
+
+#[test]
+fn hostnames_resolve_once_and_show_as_announce_hostnames_says() {
+    for announce in [false, true] {
+        let mut cfg = config();
+        cfg.resolve_hostnames = true;
+        cfg.announce_hostnames = announce;
+        cfg.masters[0].host = "node-a".into();
+        let resolver = SharedResolver(std::sync::Arc::new(FixedNames));
+        let mut h = Harness::with(cfg, resolver, named_replica_answer);
+        h.tick_to(1500);
+        let (a, b) = if announce { ("node-a", "node-b") } else { ("10.0.0.1", "10.0.0.2") };
+        let slave = format!("+slave slave {b}:7000 {b} 7000 @ mymaster {a} 7001");
+        assert!(h.has(&slave), "{:?}", h.events);
+        assert_eq!(h.s.get_master_addr_by_name("mymaster"), Some((a.to_string(), 7001)));
+        // Links go to the addresses resolved when the instances were made.
+        let mut hosts: Vec<&str> = h.links.values().map(|l| l.0.as_str()).collect();
+        hosts.sort();
+        hosts.dedup();
+        assert_eq!(hosts, ["10.0.0.1", "10.0.0.2"]);
+        // The rewrite keeps the names; it prints IPs or names as the settings say.
+        let persisted = h.s.persisted_config();
+        assert_eq!(persisted.masters[0].host, "node-a");
+        assert_eq!(persisted.masters[0].known_replicas, [("node-b".to_string(), 7000)]);
+        // A peer naming the master by its IP or by its name means the same master.
+        assert!(h.s.is_master_down_by_addr("10.0.0.1", 7001, 0, "*", h.now).leader.is_none());
+        let by_name = h.s.masters.iter().filter(|m| h.s.g.addr_is(&m.inst.addr, "node-a", 7001));
+        assert_eq!(by_name.count(), 1);
+    }
+}
+
+#[test]
+fn without_resolve_hostnames_a_replica_named_by_host_is_not_added() {
+    let mut h = Harness::with(config(), SharedResolver::default(), named_replica_answer);
+    h.tick_to(1500);
+    assert!(!h.events.iter().any(|e| e.starts_with("+slave ")), "{:?}", h.events);
+    assert!(h.s.master_status("mymaster").unwrap().replicas.is_empty());
+    assert_eq!(
+        h.s.monitor("other", "node-a", 7002, 2, h.now),
+        Reply::err("ERR Invalid IP address or hostname specified")
+    );
 }

@@ -39,8 +39,9 @@
 //!   `SENTINEL PENDING-SCRIPTS` and INFO's script counters are answered from it.
 //!
 //! ## Caveats
-//! * Hostnames are resolved by the connect (`getaddrinfo` on tokio's blocking pool) at
-//!   every connection attempt; Redis resolves only with `resolve-hostnames yes`.
+//! * The core resolves a hostname once, when it makes the address
+//!   (`resolve-hostnames yes`), with blocking `getaddrinfo` on this thread, as Redis
+//!   does on its main thread; links connect to the IP it got.
 //! * The connect timeout is the driver's (hiredis's async connect has none in Sentinel;
 //!   Redis relies on the link recycling in `sentinelCheckSubjectivelyDown`).
 //! * A timed-out script gets one SIGKILL and one `-script-timeout` event (Redis repeats

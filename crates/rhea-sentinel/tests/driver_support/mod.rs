@@ -359,7 +359,7 @@ impl RheaSentinel {
         mc.failover_timeout_ms = 3000;
         mc.notification_script = notification_script.map(|p| p.display().to_string());
         conf.masters.push(mc);
-        let options = Options { port, requirepass: None, timing };
+        let options = Options { port, timing, ..Options::default() };
         let seed = u64::from(port) ^ (driver::unix_ms() as u64).rotate_left(17);
         let (core, actions) = Sentinel::new(
             &conf,

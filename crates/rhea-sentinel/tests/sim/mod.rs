@@ -202,7 +202,7 @@ impl World {
     pub fn start_sentinel(&mut self, j: usize) {
         let seed = self.rng.next_u64();
         let wall = self.now + self.sentinels[j].wall_offset;
-        let opts = Options { port: SENTINEL_PORT, requirepass: None, timing: self.timing };
+        let opts = Options { port: SENTINEL_PORT, timing: self.timing, ..Options::default() };
         let (core, actions) = Sentinel::new(
             &self.sentinels[j].saved,
             opts,
