@@ -147,8 +147,15 @@ pub fn run(
         // A Sentinel has no dataset: nothing to load, replicate or save.
         engine.loaded.config.save_points.clear();
         engine.table = Arc::new(crate::cmd::sentinel_command_table());
-        engine.sentinel = Some(make(Publisher::new(tx)));
-    } else {
+        engine.sentinel = Some(make(Publisher::new(tx.clone())));
+    }
+    if let Err(e) = engine.load_users() {
+        for line in e.lines() {
+            warning!("{}", line);
+        }
+        return 1;
+    }
+    if !is_sentinel {
         engine.init_replica_from_config();
         // Keys loaded from the dump get the LRU/LFU field of a new key (`createObject`).
         engine.loading = crate::engine::loading::start(

@@ -139,6 +139,8 @@ struct KillFilter {
     kind: Option<&'static str>,
     id: Option<ClientId>,
     skipme: bool,
+    /// USER: clients running as that user.
+    user: Option<Bytes>,
 }
 
 impl KillFilter {
@@ -148,6 +150,7 @@ impl KillFilter {
             && self.kind.is_none_or(|k| c.kind() == k)
             && self.id.is_none_or(|id| c.id == id)
             && !(self.skipme && c.id == me)
+            && self.user.as_ref().is_none_or(|u| c.user.as_ref().is_some_and(|cu| cu.name == u[..]))
     }
 }
 
@@ -179,13 +182,13 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
             } else if is(opt, "laddr") {
                 f.laddr = Some(val.clone());
             } else if is(opt, "user") {
-                // Only the default user exists until ACLs land, and everyone is it.
-                if val[..] != *b"default" {
+                if !ctx.srv.acl.users.contains_key(&val[..]) {
                     return Reply::err(format!(
                         "ERR No such user '{}'",
                         String::from_utf8_lossy(val)
                     ));
                 }
+                f.user = Some(val.clone());
             } else if is(opt, "skipme") {
                 if is(val, "yes") {
                     f.skipme = true;

@@ -243,16 +243,13 @@ fn rewrite_param(cfg: &Config, p: &'static Param, st: &mut RewriteState) {
     }
 }
 
-/// The `user default …` line Redis's `rewriteConfigUserOption` writes for the default
-/// user (the only user Rhea has): its password is `requirepass`.
+/// The `user default …` line Redis's `rewriteConfigUserOption` writes for an
+/// unrestricted default user whose password is `requirepass` (used when the engine has
+/// not supplied its users, as in unit tests).
 pub(crate) fn default_user_line(cfg: &Config) -> String {
     let mut line = String::from("user default on");
     if cfg.requirepass.is_none() {
         line.push_str(" nopass");
-    }
-    if let Some(flag) = cfg.default_user_payload_flag {
-        line.push(' ');
-        line.push_str(flag);
     }
     if let Some(pass) = &cfg.requirepass {
         line.push_str(" #");
@@ -277,7 +274,15 @@ fn rewrite_server_options(cfg: &Config, st: &mut RewriteState) {
     for p in PARAMS {
         rewrite_param(cfg, p, st);
     }
-    st.line("user", default_user_line(cfg), true);
+    // With an ACL file the users live there: old `user` lines are dropped.
+    if cfg.aclfile().is_none() {
+        if cfg.acl_rewrite_lines.is_empty() {
+            st.line("user", default_user_line(cfg), true);
+        }
+        for line in &cfg.acl_rewrite_lines {
+            st.line("user", line.clone(), true);
+        }
+    }
     st.mark("user");
     st.mark("loadmodule");
 }
