@@ -23,7 +23,9 @@ pub fn parse(acl: &Acl, path: &str, text: &[u8]) -> Result<BTreeMap<Vec<u8>, Arc
         }
         let argv: Vec<Vec<u8>> = line.split(|&c| c == b' ').map(|a| a.to_vec()).collect();
         if argv[0] != b"user" || argv.len() < 2 {
-            errors.push_str(&format!("{path}:{n} should start with user keyword. "));
+            errors.push_str(&format!(
+                "{path}:{n} should start with user keyword followed by the username. "
+            ));
             continue;
         }
         let name = &argv[1];
@@ -43,10 +45,10 @@ pub fn parse(acl: &Acl, path: &str, text: &[u8]) -> Result<BTreeMap<Vec<u8>, Arc
         }
         let merged = match rules::merge_selectors(&argv[2..]) {
             Ok(m) => m,
-            Err(start) => {
+            Err(_) => {
+                // No space after this one: Redis's text runs into the next.
                 errors.push_str(&format!(
-                    "{path}:{n}: Unmatched parenthesis in acl selector starting at '{}'. ",
-                    String::from_utf8_lossy(&argv[2 + start])
+                    "{path}:{n}: Unmatched parenthesis in selector definition."
                 ));
                 continue;
             }

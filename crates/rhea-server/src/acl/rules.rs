@@ -96,6 +96,10 @@ pub fn apply(u: &mut User, op: &[u8], cx: &RuleCtx<'_>) -> Result<(), RuleError>
 }
 
 fn apply_inner(u: &mut User, op: &[u8], cx: &RuleCtx<'_>) -> Result<(), RuleError> {
+    // An empty rule does nothing, here and inside a selector.
+    if op.is_empty() {
+        return Ok(());
+    }
     let is = |w: &str| op.eq_ignore_ascii_case(w.as_bytes());
     if is("on") {
         u.enabled = true;
@@ -142,8 +146,12 @@ fn apply_inner(u: &mut User, op: &[u8], cx: &RuleCtx<'_>) -> Result<(), RuleErro
         remove_password(u, &hash)?;
     } else if op.len() >= 2 && op[0] == b'(' && op[op.len() - 1] == b')' {
         let mut sel = Selector::new(cx.index.len(), cx.pubsub_all);
-        for part in op[1..op.len() - 1].split(|&c| c == b' ') {
-            apply_selector(&mut sel, part, cx)?;
+        // Split on single spaces like `sdssplitlen`: "()" holds no rule at all.
+        let inner = &op[1..op.len() - 1];
+        if !inner.is_empty() {
+            for part in inner.split(|&c| c == b' ') {
+                apply_selector(&mut sel, part, cx)?;
+            }
         }
         u.selectors.push(sel);
     } else if is("clearselectors") {
@@ -176,6 +184,9 @@ fn no_commands(s: &mut Selector) {
 
 /// Apply one selector rule (`ACLSetSelector`).
 pub fn apply_selector(s: &mut Selector, op: &[u8], cx: &RuleCtx<'_>) -> Result<(), RuleError> {
+    if op.is_empty() {
+        return Ok(());
+    }
     let is = |w: &str| op.eq_ignore_ascii_case(w.as_bytes());
     if is("allkeys") || op == b"~*" {
         s.all_keys = true;
@@ -255,12 +266,8 @@ fn add_key_pattern(s: &mut Selector, op: &[u8]) -> Result<(), RuleError> {
     if !read && !write {
         return Err(RuleError::Syntax);
     }
+    // Only the literal `~*` means allkeys; `%RW~*` is an ordinary pattern.
     let pattern = &op[offset.min(op.len())..];
-    if pattern == b"*" && read && write {
-        s.all_keys = true;
-        s.keys.clear();
-        return Ok(());
-    }
     match s.keys.iter_mut().find(|k| k.pattern == pattern) {
         Some(k) => {
             k.read |= read;
@@ -334,4 +341,114 @@ pub fn apply_all(
 /// `ACLStringHasSpaces`: user names cannot hold whitespace or NUL.
 pub fn bad_user_name(name: &[u8]) -> bool {
     name.iter().any(|&c| c.is_ascii_whitespace() || c == 0 || c == 0x0b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acl::Acl;
+    use crate::acl::describe::describe_user;
+
+    fn acl() -> Acl {
+        Acl::new(&crate::cmd::command_table(), None, false)
+    }
+
+    fn run(acl: &Acl, rules: &[&str]) -> Result<User, (usize, RuleError)> {
+        let rules: Vec<Vec<u8>> = rules.iter().map(|r| r.as_bytes().to_vec()).collect();
+        apply_all(&acl.new_user(b"u"), &rules, &acl.cx())
+    }
+
+    fn line(acl: &Acl, rules: &[&str]) -> String {
+        describe_user(&run(acl, rules).unwrap(), &acl.index)
+    }
+
+    #[test]
+    fn describes_like_redis() {
+        let a = acl();
+        assert_eq!(line(&a, &[]), "off resetchannels -@all");
+        assert_eq!(
+            line(&a, &["on", "~k*", "%R~r*", "&ch*", "+@read"]),
+            "on ~k* %R~r* resetchannels &ch* -@all +@read"
+        );
+        assert_eq!(line(&a, &["%R~a", "%W~a", "%W~b"]), "off ~a %W~b resetchannels -@all");
+        assert_eq!(
+            line(&a, &["+@all", "-client", "+client|id"]),
+            "off resetchannels +@all -client +client|id"
+        );
+        assert_eq!(
+            line(&a, &["+select|0", "+SELECT|1"]),
+            "off resetchannels -@all +select|0 +select|1"
+        );
+        assert_eq!(
+            line(&a, &["reset", "(~x +get)", "()"]),
+            "off sanitize-payload resetchannels -@all (~x resetchannels -@all +get) (resetchannels -@all)"
+        );
+        assert!(line(&a, &[">pw", ">pw"]).matches('#').count() == 1);
+    }
+
+    #[test]
+    fn refuses_like_redis() {
+        let a = acl();
+        let err = |rules: &[&str]| run(&a, rules).unwrap_err();
+        assert_eq!(err(&["foo"]), (0, RuleError::Syntax));
+        assert_eq!(err(&["on", "+nosuch"]), (1, RuleError::UnknownCommand));
+        assert_eq!(err(&["+get|x|y"]), (0, RuleError::UnknownCommand));
+        assert_eq!(err(&["+acl|setuser|x"]), (0, RuleError::FirstArgOfSubcommand));
+        assert_eq!(err(&["+config|"]), (0, RuleError::Syntax));
+        assert_eq!(err(&["-get|x"]), (0, RuleError::UnknownCommand));
+        assert_eq!(err(&["#abc"]), (0, RuleError::BadHash));
+        assert_eq!(err(&["<nope"]), (0, RuleError::NoSuchPassword));
+        assert_eq!(err(&["~*", "~x"]), (1, RuleError::KeyAfterAllKeys));
+        assert_eq!(err(&["&*", "&x"]), (1, RuleError::ChannelAfterAllChannels));
+        assert_eq!(err(&["%RR~x"]), (0, RuleError::Syntax));
+        assert_eq!(err(&["%~x"]), (0, RuleError::Syntax));
+        assert_eq!(err(&["(on)"]), (0, RuleError::Syntax));
+        // `%RW~*` is a plain pattern, so more patterns may follow.
+        assert!(run(&a, &["%RW~*", "~y"]).is_ok());
+        // Hostile sizes are just patterns.
+        let big = format!("~{}", "*".repeat(100_000));
+        assert!(run(&a, &[&big]).is_ok());
+    }
+
+    #[test]
+    fn merges_split_selectors() {
+        let args: Vec<Vec<u8>> =
+            ["on", "(~x", "+get)", "(~y)"].iter().map(|s| s.as_bytes().to_vec()).collect();
+        let merged = merge_selectors(&args).unwrap();
+        assert_eq!(merged, vec![b"on".to_vec(), b"(~x +get)".to_vec(), b"(~y)".to_vec()]);
+        let open: Vec<Vec<u8>> = ["(~x", "+get"].iter().map(|s| s.as_bytes().to_vec()).collect();
+        assert_eq!(merge_selectors(&open), Err(0));
+        assert_eq!(merge_selectors(&[Vec::new()]).unwrap(), vec![Vec::<u8>::new()]);
+    }
+
+    #[test]
+    fn checks_commands_keys_channels() {
+        use crate::acl::check::{Denied, check};
+        use bytes::Bytes;
+        let a = acl();
+        let u =
+            run(&a, &["~k*", "%R~r*", "&c*", "+get", "+set", "+publish", "(~s* +del)"]).unwrap();
+        let argv = |xs: &[&str]| {
+            xs.iter().map(|x| Bytes::copy_from_slice(x.as_bytes())).collect::<Vec<_>>()
+        };
+        let table = crate::cmd::command_table();
+        let go = |xs: &[&str]| {
+            let args = argv(xs);
+            let cmd = match table.lookup(&args) {
+                crate::engine::table::Lookup::Found(c) => c,
+                _ => panic!("{xs:?}"),
+            };
+            check(&u, &a.index, cmd, &args)
+        };
+        assert_eq!(go(&["get", "k1"]), Ok(()));
+        assert_eq!(go(&["get", "r1"]), Ok(()));
+        assert_eq!(go(&["set", "r1", "v"]), Err((Denied::Key, 1)));
+        assert_eq!(go(&["incr", "k1"]), Err((Denied::Command, 0)));
+        assert_eq!(go(&["del", "s1"]), Ok(()));
+        assert_eq!(go(&["del", "k1"]), Err((Denied::Key, 1)));
+        assert_eq!(go(&["publish", "c1", "m"]), Ok(()));
+        assert_eq!(go(&["publish", "x", "m"]), Err((Denied::Channel, 1)));
+        // Unauthenticated commands are never refused for the command itself.
+        assert_eq!(go(&["auth", "x"]), Ok(()));
+    }
 }

@@ -39,21 +39,8 @@ const SUBCOMMANDS: &[Command] = &[
 ];
 
 /// The container carries `sentinel` itself (Sentinel's table keeps flagged rows only).
-const ACL: Command = Command {
-    name: "acl",
-    arity: -2,
-    flags: SENTINEL,
-    keys: (0, 0, 0),
-    handler: container_called,
-    subcommands: SUBCOMMANDS,
-    acl: &["slow"],
-};
-
-pub const COMMANDS: &[Command] = &[ACL];
-
-fn container_called(_: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
-    Reply::err("ERR container command called without subcommand")
-}
+pub const COMMANDS: &[Command] =
+    &[Command::container("acl", -2, &["slow"], SUBCOMMANDS).with_flags(SENTINEL)];
 
 const NO_ACLFILE: &str = "ERR This Redis instance is not configured to use an ACL file. You may \
     want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming \

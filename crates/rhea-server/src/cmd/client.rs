@@ -48,7 +48,9 @@ const SUBCOMMANDS: &[Command] = &[
     Command::new("client|caching", 3, PLAIN, (0, 0, 0), ACL, client_caching),
 ];
 
-pub const COMMANDS: &[Command] = &[Command::container("client", -2, &["slow"], SUBCOMMANDS)];
+/// A Sentinel serves CLIENT too (every subcommand is flagged `sentinel` in 7.0).
+pub const COMMANDS: &[Command] =
+    &[Command::container("client", -2, &["slow"], SUBCOMMANDS).with_flags(SENTINEL)];
 
 /// `getClientTypeByName`: the type names KILL and LIST accept, as `Client::kind` names.
 fn client_type(name: &[u8]) -> Option<&'static str> {
