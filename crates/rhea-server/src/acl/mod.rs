@@ -181,6 +181,16 @@ impl Acl {
     }
 }
 
+/// The users a server started with `cfg` has, as `user` lines: what CONFIG REWRITE
+/// writes when the engine did not supply its current users (the configuration alone).
+pub fn startup_user_lines(cfg: &crate::config::Config) -> Vec<String> {
+    let table = crate::cmd::command_table();
+    let mut acl = Acl::new(&table, cfg.requirepass.as_deref(), cfg.acl_pubsub_all());
+    // A user line naming an unknown command fails at startup; keep what loaded.
+    let _ = acl.load_config_users(&cfg.user_lines);
+    acl.user_lines()
+}
+
 /// Check the rules of a `user` config line without the command table's verdict on
 /// command names (`ACLAppendUserForLoading`): unknown commands are only found when the
 /// users are loaded. `Err` is the index (in the merged rules) of the failing one.

@@ -136,10 +136,10 @@ fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
             ));
         }
     }
-    if let Some((u, p)) = creds {
-        if !authenticate(ctx, &args[0], &u, &p) {
-            return Reply::err(WRONGPASS);
-        }
+    if let Some((u, p)) = creds
+        && !authenticate(ctx, &args[0], &u, &p)
+    {
+        return Reply::err(WRONGPASS);
     }
     if !ctx.client.authenticated() && ctx.srv.acl.default_requires_auth() {
         return Reply::err(

@@ -452,20 +452,6 @@ impl Default for Config {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn enum_tables_follow_redis_order() {
-        let names: Vec<_> = MaxmemoryPolicy::NAMES.iter().map(|(n, _)| *n).collect();
-        assert_eq!(names[0], "volatile-lru");
-        assert_eq!(names[7], "noeviction");
-        assert_eq!(MaxmemoryPolicy::from_u32(4), MaxmemoryPolicy::AllkeysLru);
-        assert_eq!(ProtectedAction::Local.as_str(), "local");
-    }
-}
-
 impl Config {
     /// `aclfile`, if one is set.
     pub fn aclfile(&self) -> Option<String> {
@@ -480,5 +466,19 @@ impl Config {
     /// `acl-pubsub-default allchannels`?
     pub fn acl_pubsub_all(&self) -> bool {
         matches!(self.extra.get("acl-pubsub-default"), Some(Raw::Enum(1)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enum_tables_follow_redis_order() {
+        let names: Vec<_> = MaxmemoryPolicy::NAMES.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names[0], "volatile-lru");
+        assert_eq!(names[7], "noeviction");
+        assert_eq!(MaxmemoryPolicy::from_u32(4), MaxmemoryPolicy::AllkeysLru);
+        assert_eq!(ProtectedAction::Local.as_str(), "local");
     }
 }
