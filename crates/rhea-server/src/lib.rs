@@ -31,6 +31,7 @@
 //! * Blocked commands are retried when their key becomes ready (7.2's model); for the
 //!   list/zset commands of 7.0 the observable result is the same.
 
+pub mod acl;
 pub mod cmd;
 pub mod config;
 pub mod engine;

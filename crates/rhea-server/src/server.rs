@@ -148,8 +148,15 @@ pub fn run(
         engine.loaded.config.save_points.clear();
         let renames = &engine.loaded.config.renamed_commands;
         engine.table = Arc::new(crate::cmd::serving_table(true, renames));
-        engine.sentinel = Some(make(Publisher::new(tx)));
-    } else {
+        engine.sentinel = Some(make(Publisher::new(tx.clone())));
+    }
+    if let Err(e) = engine.load_users() {
+        for line in e.lines() {
+            warning!("{}", line);
+        }
+        return 1;
+    }
+    if !is_sentinel {
         engine.init_replica_from_config();
         // Keys loaded from the dump get the LRU/LFU field of a new key (`createObject`).
         engine.loading = crate::engine::loading::start(

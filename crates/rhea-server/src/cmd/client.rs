@@ -48,7 +48,9 @@ const SUBCOMMANDS: &[Command] = &[
     Command::new("client|caching", 3, PLAIN, (0, 0, 0), ACL, client_caching),
 ];
 
-pub const COMMANDS: &[Command] = &[Command::container("client", -2, &["slow"], SUBCOMMANDS)];
+/// A Sentinel serves CLIENT too (every subcommand is flagged `sentinel` in 7.0).
+pub const COMMANDS: &[Command] =
+    &[Command::container("client", -2, &["slow"], SUBCOMMANDS).with_flags(SENTINEL)];
 
 /// `getClientTypeByName`: the type names KILL and LIST accept, as `Client::kind` names.
 fn client_type(name: &[u8]) -> Option<&'static str> {
@@ -139,6 +141,8 @@ struct KillFilter {
     kind: Option<&'static str>,
     id: Option<ClientId>,
     skipme: bool,
+    /// USER: clients running as that user.
+    user: Option<Bytes>,
 }
 
 impl KillFilter {
@@ -148,6 +152,7 @@ impl KillFilter {
             && self.kind.is_none_or(|k| c.kind() == k)
             && self.id.is_none_or(|id| c.id == id)
             && !(self.skipme && c.id == me)
+            && self.user.as_ref().is_none_or(|u| c.user.as_ref().is_some_and(|cu| cu.name == u[..]))
     }
 }
 
@@ -179,13 +184,13 @@ fn client_kill(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
             } else if is(opt, "laddr") {
                 f.laddr = Some(val.clone());
             } else if is(opt, "user") {
-                // Only the default user exists until ACLs land, and everyone is it.
-                if val[..] != *b"default" {
+                if !ctx.srv.acl.users.contains_key(&val[..]) {
                     return Reply::err(format!(
                         "ERR No such user '{}'",
                         String::from_utf8_lossy(val)
                     ));
                 }
+                f.user = Some(val.clone());
             } else if is(opt, "skipme") {
                 if is(val, "yes") {
                     f.skipme = true;

@@ -98,7 +98,7 @@ pub const COMMAND: Command = Command {
 };
 
 /// ACL categories in Redis's order (`ACLCommandCategories`), which COMMAND INFO follows.
-const CATEGORIES: &[&str] = &[
+pub const CATEGORIES: &[&str] = &[
     "keyspace",
     "read",
     "write",

@@ -81,6 +81,9 @@ fn config_set(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
                 ));
             }
             ctx.srv.apply_config(&changed);
+            if changed.contains(&"requirepass") {
+                ctx.srv.sync_client_users(Some(ctx.client), false);
+            }
             if changed.contains(&"maxmemory") {
                 crate::engine::evict::maxmemory_changed(ctx.srv, ctx.client);
             }
@@ -94,6 +97,7 @@ fn config_rewrite(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
     let Some(path) = ctx.srv.loaded.path.clone() else {
         return Reply::err("ERR The server is running without a config file");
     };
+    ctx.srv.loaded.config.acl_rewrite_lines = ctx.srv.acl.user_lines();
     match ctx.srv.loaded.config.rewrite(&path) {
         Ok(()) => {
             crate::notice!("CONFIG REWRITE executed with success.");

@@ -1,4 +1,5 @@
-//! Connection commands: PING, ECHO, AUTH, HELLO, SELECT, RESET.
+//! Connection commands: PING, ECHO, AUTH, HELLO, SELECT, RESET. Credentials are checked
+//! against the ACL users (`crate::acl`).
 
 use bytes::Bytes;
 use rhea_resp::{Protocol, Reply};
@@ -28,10 +29,11 @@ pub const COMMANDS: &[Command] = &[
         hello,
     ),
     Command::new("select", 2, LOADING | STALE | FAST, (0, 0, 0), &["fast", "connection"], select),
+    // Not `sentinel`: redis-sentinel 7.0.15 answers RESET with "unknown command".
     Command::new(
         "reset",
         1,
-        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | SENTINEL | ALLOW_BUSY,
+        NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY,
         (0, 0, 0),
         &["fast", "connection"],
         reset,
@@ -58,15 +60,19 @@ fn echo(_: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     Reply::Bulk(args[1].clone())
 }
 
-/// Check credentials against the default user (the only one until ACL lands): with no
-/// `requirepass` it is `nopass`, so any password authenticates it.
-fn check_credentials(ctx: &Ctx<'_>, user: &[u8], pass: &[u8]) -> bool {
-    if user != b"default" {
-        return false;
-    }
-    match &ctx.srv.settings.requirepass {
-        None => true,
-        Some(p) => p.as_slice() == pass,
+/// `ACLAuthenticateUser`: on success the client runs as that user; a failure is logged
+/// in ACL LOG (object: the command name as sent).
+fn authenticate(ctx: &mut Ctx<'_>, cmd_name: &[u8], user: &[u8], pass: &[u8]) -> bool {
+    match ctx.srv.acl.authenticate(user, pass) {
+        Some(u) => {
+            ctx.client.user = Some(u);
+            ctx.client.set_authenticated(true);
+            true
+        }
+        None => {
+            super::acl::log_auth_failure(ctx, cmd_name, user);
+            false
+        }
     }
 }
 
@@ -77,7 +83,7 @@ fn auth(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
         return Reply::err(SYNTAX_ERR);
     }
     let (user, pass): (&[u8], &[u8]) = if args.len() == 2 {
-        if ctx.srv.settings.requirepass.is_none() {
+        if ctx.srv.acl.default_user().nopass {
             return Reply::err(
                 "ERR AUTH <password> called without any password configured for the default \
                  user. Are you sure your configuration is correct?",
@@ -87,12 +93,7 @@ fn auth(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     } else {
         (&args[1], &args[2])
     };
-    if check_credentials(ctx, user, pass) {
-        ctx.client.set_authenticated(true);
-        Reply::ok()
-    } else {
-        Reply::err(WRONGPASS)
-    }
+    if authenticate(ctx, &args[0], user, pass) { Reply::ok() } else { Reply::err(WRONGPASS) }
 }
 
 /// Validate a client name as `clientSetName` does.
@@ -135,13 +136,12 @@ fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
             ));
         }
     }
-    if let Some((u, p)) = creds {
-        if !check_credentials(ctx, &u, &p) {
-            return Reply::err(WRONGPASS);
-        }
-        ctx.client.set_authenticated(true);
+    if let Some((u, p)) = creds
+        && !authenticate(ctx, &args[0], &u, &p)
+    {
+        return Reply::err(WRONGPASS);
     }
-    if !ctx.client.authenticated() {
+    if !ctx.client.authenticated() && ctx.srv.acl.default_requires_auth() {
         return Reply::err(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
              HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
@@ -192,6 +192,9 @@ fn reset(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
     ctx.client.proto = Protocol::Resp2;
     ctx.client.name = None;
     ctx.client.reply_mode = crate::engine::client::ReplyMode::On;
-    ctx.client.set_authenticated(ctx.srv.settings.requirepass.is_none());
+    // `clientSetDefaultAuth`.
+    let default = ctx.srv.acl.default_user();
+    ctx.client.set_authenticated(default.nopass && default.enabled);
+    ctx.client.user = Some(default);
     Reply::Simple("RESET".into())
 }

@@ -1,6 +1,7 @@
 //! Command families, one file each, named after Redis's `t_*.c` / subsystem files.
 //! Every family exports `COMMANDS`; [`command_table`] gathers them.
 
+pub mod acl;
 pub mod admin;
 pub mod args;
 pub mod client;
@@ -56,6 +57,7 @@ const FAMILIES: &[&[crate::engine::table::Command]] = &[
     persistence::COMMANDS,
     replication::COMMANDS,
     sentinel::COMMANDS,
+    acl::COMMANDS,
 ];
 
 /// A server's commands: everything except the sentinel-only ones.

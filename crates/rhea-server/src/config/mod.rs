@@ -61,7 +61,7 @@ mod rewrite;
 mod runtime;
 mod sentinel_mode;
 mod settings;
-mod sha256;
+pub(crate) mod sha256;
 mod special;
 mod units;
 

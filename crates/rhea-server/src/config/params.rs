@@ -405,7 +405,7 @@ pub(crate) static PARAMS: &[Param] = &[
     row("aof-disable-auto-gc", None, MUTABLE, Inert, boolean(false, Slot::Extra)),
     row("replica-ignore-disk-write-errors", None, MUTABLE, Supported, boolean(false, field!(replica_ignore_disk_write_errors))),
     // ===== strings =====
-    row("aclfile", None, IMMUTABLE, DefaultOnly, string(Some(""), false, Slot::Extra)),
+    row("aclfile", None, IMMUTABLE, Supported, string(Some(""), false, Slot::Extra)),
     row("unixsocket", None, IMMUTABLE, Supported, string(None, true, opt_string_field!(unixsocket))),
     row("pidfile", None, IMMUTABLE, Supported, string(None, true, opt_string_field!(pidfile))),
     row("replica-announce-ip", Some("slave-announce-ip"), MUTABLE, Supported, string(None, true, opt_string_field!(replica_announce_ip))),

@@ -11,29 +11,17 @@ use std::path::{Path, PathBuf};
 
 use rhea_resp::split::{repr, split_args};
 
+use super::LoadedConfig;
 use super::error::ConfigError;
 use super::kinds::{self, SaveMode};
 use super::params::{MULTI_ARG, Special, lookup};
 use super::sentinel_mode::SentinelLine;
 use super::settings::Config;
 use super::units::{cstr, strerror};
-use super::{LoadedConfig, sha256};
 use crate::engine::table::CommandTable;
 
 /// Deeper `include` chains are refused (Redis recurses until it crashes).
 const MAX_INCLUDE_DEPTH: usize = 64;
-
-/// A `user default …` line, which Rhea accepts only when it says what `requirepass`
-/// already says (the line CONFIG REWRITE writes).
-struct DefaultUserLine {
-    line: usize,
-    text: Vec<u8>,
-    /// `None` for `nopass`, else the lower-case hex SHA-256 of the password.
-    password_hash: Option<String>,
-    /// Loading a user resets it, which turns `sanitize-payload` on unless the line says
-    /// `skip-sanitize-payload`.
-    sanitize_payload: bool,
-}
 
 /// The state of one load (Redis keeps it in statics and globals).
 struct Loader {
@@ -43,7 +31,6 @@ struct Loader {
     reading_file: bool,
     /// `save_loaded`: the first `save` line has dropped the default save points.
     save_loaded: bool,
-    default_user: Option<DefaultUserLine>,
     depth: usize,
     /// Sentinel mode: `sentinel …` lines are queued here (Redis's `queueSentinelConfig`)
     /// for the Sentinel to apply once the whole configuration is read. `None` outside
@@ -80,7 +67,6 @@ fn load_mode(
         cfg: if sentinel_mode { Config::sentinel_default() } else { Config::default() },
         reading_file: false,
         save_loaded: false,
-        default_user: None,
         depth: 0,
         sentinel_lines: sentinel_mode.then(Vec::new),
         renaming: None,
@@ -100,7 +86,6 @@ fn load_mode(
     text.push(b'\n');
     text.extend_from_slice(&options);
     loader.load_text(&text)?;
-    loader.check_default_user()?;
     let sentinel_lines = loader.sentinel_lines.take().unwrap_or_default();
     Ok((LoadedConfig { config: loader.cfg, path, from_stdin }, sentinel_lines))
 }
@@ -251,15 +236,7 @@ impl Loader {
         match name.as_slice() {
             b"include" if argc == 2 => self.include(&argv[1]),
             b"rename-command" if argc == 3 => self.rename_command(&argv[1], &argv[2]),
-            b"user" if argc >= 2 => match parse_default_user(&argv) {
-                Some((password_hash, sanitize_payload)) => {
-                    let text = line.to_vec();
-                    self.default_user =
-                        Some(DefaultUserLine { line: n, text, password_hash, sanitize_payload });
-                    Ok(())
-                }
-                None => Err(USERS_UNSUPPORTED.into()),
-            },
+            b"user" if argc >= 2 => self.user_line(&argv),
             b"loadmodule" if argc >= 2 => {
                 Err("loadmodule is not supported by Rhea (no module API)".into())
             }
@@ -319,23 +296,32 @@ impl Loader {
         Ok(())
     }
 
-    /// Accept the last `user default …` line only if it matches `requirepass`.
-    fn check_default_user(&mut self) -> Result<(), ConfigError> {
-        let Some(u) = &self.default_user else {
-            return Ok(());
-        };
-        let expected = self.cfg.requirepass.as_deref().map(sha256::hex_digest);
-        if u.password_hash != expected {
-            return Err(ConfigError::line(u.line, &u.text, USERS_UNSUPPORTED));
+    /// `user <name> <rules…>` (`ACLAppendUserForLoading`): refuse a second line for the
+    /// same user and rules that cannot be valid whatever the command table; the users are
+    /// created when the server starts. The error names `argv[j]` for the j-th bad rule,
+    /// an off-by-two Redis 7.0 has, kept for identical messages.
+    fn user_line(&mut self, argv: &[Vec<u8>]) -> Result<(), LineError> {
+        let declared = |a: &[u8]| String::from_utf8_lossy(a).into_owned();
+        if self.cfg.user_lines.iter().any(|l| l[0] == argv[1]) {
+            return Err(format!(
+                "Error in user declaration '{}': Duplicate user found. A user can only be \
+                 defined once in config files",
+                declared(&argv[1])
+            )
+            .into());
         }
-        self.cfg.default_user_payload_flag =
-            Some(if u.sanitize_payload { "sanitize-payload" } else { "skip-sanitize-payload" });
+        let table = if self.sentinel_lines.is_some() {
+            crate::cmd::sentinel_command_table()
+        } else {
+            crate::cmd::command_table()
+        };
+        if let Err((j, why)) = crate::acl::validate_config_line(&table, &argv[2..]) {
+            return Err(format!("Error in user declaration '{}': {why}", declared(&argv[j])).into());
+        }
+        self.cfg.user_lines.push(argv[1..].to_vec());
         Ok(())
     }
 }
-
-const USERS_UNSUPPORTED: &str = "ACL users are not supported by Rhea yet: only the 'user default' line CONFIG \
-                                 REWRITE writes for requirepass is accepted";
 
 /// Why a line failed: a reason for the FATAL block, or an error already complete (from
 /// an included file).
@@ -354,35 +340,6 @@ impl From<String> for LineError {
     fn from(s: String) -> Self {
         LineError::Reason(s)
     }
-}
-
-/// `user default on {nopass | #<sha256>} [sanitize-payload] ~* &* +@all`, the line Redis
-/// writes for an unrestricted default user. Returns the password hash (`None` for
-/// `nopass`) and whether payload sanitizing ends up on; `None` for any other user line.
-fn parse_default_user(argv: &[Vec<u8>]) -> Option<(Option<String>, bool)> {
-    let words: Vec<String> = argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
-    let rest = words.strip_prefix(&["user", "default", "on"])?;
-    let rest = rest.strip_suffix(&["~*", "&*", "+@all"])?;
-    let mut hash = None;
-    let mut nopass = false;
-    let mut sanitize = true;
-    for w in rest {
-        match *w {
-            "nopass" if hash.is_none() => nopass = true,
-            "sanitize-payload" => sanitize = true,
-            "skip-sanitize-payload" => sanitize = false,
-            w if w.len() == 65 && w.starts_with('#') && !nopass && hash.is_none() => {
-                let hex = w[1..].to_ascii_lowercase();
-                if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
-                    return None;
-                }
-                hash = Some(hex);
-            }
-            _ => return None,
-        }
-    }
-    (nopass || hash.is_some()).then_some((hash, sanitize))
 }
 
 fn trim(mut s: &[u8]) -> &[u8] {
@@ -517,13 +474,18 @@ mod tests {
     }
 
     #[test]
-    fn default_user_line_must_match_requirepass() {
-        let hash = sha256::hex_digest(b"foo");
-        let ok = format!("requirepass foo\nuser default on sanitize-payload #{hash} ~* &* +@all\n");
-        assert_eq!(load_text(&ok).unwrap().default_user_payload_flag, Some("sanitize-payload"));
-        assert!(load_text("user default on nopass ~* &* +@all\n").is_ok());
-        assert_eq!(line_err("requirepass foo\nuser default on nopass ~* &* +@all\n").0, 2);
-        assert_eq!(line_err("user bob on >pw ~* +@all\n").0, 1);
+    fn user_lines_are_kept_and_checked() {
+        let cfg =
+            load_text("user default on nopass ~* &* +@all\nuser bob on >pw ~* +nosuch\n").unwrap();
+        assert_eq!(cfg.user_lines.len(), 2);
+        // Unknown commands are only found when the users are created.
+        assert_eq!(cfg.user_lines[1][0], b"bob");
+        let (line, _, why) = line_err("user bob on\nuser bob off\n");
+        assert_eq!(line, 2);
+        assert!(why.contains("Duplicate user found"), "{why}");
+        // The third rule is bad; Redis names argv[1] (the user name) for it.
+        let (_, _, why) = line_err("user bob on foo\n");
+        assert_eq!(why, "Error in user declaration 'bob': Syntax error");
     }
 
     #[test]

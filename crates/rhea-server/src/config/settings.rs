@@ -348,12 +348,14 @@ pub struct Config {
 
     /// Values of the table's inert and default-only rows that differ from the default.
     pub(crate) extra: BTreeMap<&'static str, Raw>,
-    /// The payload flag (`sanitize-payload` or `skip-sanitize-payload`) the default user
-    /// got from a `user default …` line, which CONFIG REWRITE writes back as Redis would.
-    pub(crate) default_user_payload_flag: Option<&'static str>,
     /// `rename-command <from> <to>` lines in file order, already checked against the
     /// command table; the engine applies them to its table (`to` empty = removed).
     pub renamed_commands: Vec<(Vec<u8>, Vec<u8>)>,
+    /// `user <name> <rules…>` lines (name first), applied when the server starts.
+    pub user_lines: Vec<Vec<Vec<u8>>>,
+    /// The `user` lines CONFIG REWRITE writes: the engine's users, set by the engine
+    /// before rewriting (empty: the unrestricted default user `requirepass` implies).
+    pub acl_rewrite_lines: Vec<String>,
 }
 
 impl Default for Config {
@@ -447,9 +449,27 @@ impl Default for Config {
             oom_score_adj_values: [0, 200, 800],
             latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
             extra: BTreeMap::new(),
-            default_user_payload_flag: None,
             renamed_commands: Vec::new(),
+            user_lines: Vec::new(),
+            acl_rewrite_lines: Vec::new(),
         }
+    }
+}
+
+impl Config {
+    /// `aclfile`, if one is set.
+    pub fn aclfile(&self) -> Option<String> {
+        match self.extra.get("aclfile") {
+            Some(Raw::Str(Some(v))) if !v.is_empty() => {
+                Some(String::from_utf8_lossy(v).into_owned())
+            }
+            _ => None,
+        }
+    }
+
+    /// `acl-pubsub-default allchannels`?
+    pub fn acl_pubsub_all(&self) -> bool {
+        matches!(self.extra.get("acl-pubsub-default"), Some(Raw::Enum(1)))
     }
 }
 

@@ -121,10 +121,17 @@ pub struct Client {
     pub pending_sizes: VecDeque<usize>,
     /// The master client: bytes executed but not yet counted (inside a MULTI).
     pub master_unapplied: (usize, Vec<u8>),
+    /// The ACL user the client runs as; `None` is Redis's superuser (the master link),
+    /// which nothing is checked for.
+    pub user: Option<Arc<crate::acl::user::User>>,
 }
 
 impl Client {
-    pub fn new(info: ConnInfo, authenticated: bool) -> Client {
+    pub fn new(
+        info: ConnInfo,
+        authenticated: bool,
+        user: Option<Arc<crate::acl::user::User>>,
+    ) -> Client {
         info.authenticated.store(authenticated, Ordering::Relaxed);
         let now = Instant::now();
         Client {
@@ -162,11 +169,20 @@ impl Client {
             woff: 0,
             pending_sizes: VecDeque::new(),
             master_unapplied: (0, Vec::new()),
+            user,
         }
     }
 
     pub fn authenticated(&self) -> bool {
         self.auth_flag.load(Ordering::Relaxed)
+    }
+
+    /// The user's name as CLIENT LIST shows it.
+    pub fn user_name(&self) -> String {
+        match &self.user {
+            Some(u) => u.name_str(),
+            None => "(superuser)".into(),
+        }
     }
 
     pub fn set_authenticated(&self, yes: bool) {
@@ -307,7 +323,7 @@ impl Client {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db={} sub={} psub={} \
              ssub=0 multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs=16384 rbp=16384 \
-             obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+             obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr,
             self.laddr,
@@ -326,6 +342,7 @@ impl Client {
             self.outbuf.len(),
             16384 + self.outbuf.len(),
             self.last_cmd,
+            self.user_name(),
             resp
         )
     }

@@ -2,7 +2,7 @@
 //! the bookkeeping around running it.
 //!
 //! Check order mirrors Redis 7.0 (wire-spec §1.4): exists → arity → protected →
-//! auth → MULTI rules → OOM (eviction first) → MISCONF → [NOREPLICAS → READONLY, with
+//! auth → MULTI rules → ACL (NOPERM) → OOM (eviction first) → MISCONF → [NOREPLICAS → READONLY, with
 //! later issues] → RESP2 pub/sub context → [MASTERDOWN → LOADING] → queue in MULTI →
 //! call.
 
@@ -19,6 +19,8 @@ use super::settings::ProtectedAction;
 use super::stats::SlowEntry;
 use super::table::{Command, Lookup, flags};
 use super::{Server, unix_ms};
+use crate::acl::check::Denied;
+use crate::acl::log::Context;
 
 /// The refusal while the last RDB save failed (`stop-writes-on-bgsave-error`).
 pub const MISCONF: &str = "MISCONF Redis is configured to save RDB snapshots, but it's currently \
@@ -105,11 +107,31 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
             .to_string();
         return Some(reject(srv, c, Some(cmd), text));
     }
-    if !c.authenticated() && !cmd.has(flags::NO_AUTH) {
+    if !c.authenticated() && srv.acl.default_requires_auth() && !cmd.has(flags::NO_AUTH) {
         return Some(reject(srv, c, Some(cmd), "NOAUTH Authentication required.".into()));
     }
     if c.multi.is_some() && cmd.has(flags::NO_MULTI) {
         let text = "ERR Command not allowed inside a transaction".to_string();
+        return Some(reject(srv, c, Some(cmd), text));
+    }
+    // ACL: the default user with every permission takes the `unrestricted` fast path.
+    if let Some(user) = c.user.as_ref().filter(|u| !u.unrestricted)
+        && let Err(refusal) = crate::acl::check::check(user, &srv.acl.index, cmd, argv)
+    {
+        let context = if c.multi.is_some() { Context::Multi } else { Context::Toplevel };
+        crate::cmd::acl::log_denial(srv, c, refusal, context, cmd, argv);
+        let text = match refusal.0 {
+            Denied::Command => {
+                format!("NOPERM this user has no permissions to run the '{}' command", cmd.name)
+            }
+            Denied::Key => "NOPERM this user has no permissions to access one of the keys used \
+                            as arguments"
+                .to_string(),
+            Denied::Channel => "NOPERM this user has no permissions to access one of the \
+                                channels used as arguments"
+                .to_string(),
+            Denied::Auth => "NOPERM no permission".to_string(),
+        };
         return Some(reject(srv, c, Some(cmd), text));
     }
     if srv.settings.maxmemory > 0 && refused_for_memory(srv, c, cmd) {

@@ -130,7 +130,7 @@ impl Server {
             let _ = stream.write(b"-ERR max number of clients reached\r\n");
             return;
         }
-        if self.settings.protected_mode && self.settings.requirepass.is_none() && !peer.is_local {
+        if self.settings.protected_mode && self.acl.default_user().nopass && !peer.is_local {
             let _ = stream.write(format!("-{}\r\n", DENIED).as_bytes());
             return;
         }
@@ -145,7 +145,10 @@ impl Server {
             return;
         }
         self.stats.total_connections_received += 1;
-        let authenticated = self.settings.requirepass.is_none();
+        let default = self.acl.default_user();
+        // `clientSetDefaultAuth`: authenticated from the start if the default user needs
+        // no password.
+        let authenticated = default.nopass && default.enabled;
         let info = ConnInfo {
             id,
             addr: peer.addr,
@@ -156,7 +159,7 @@ impl Server {
             conn: Conn::Socket(Box::new(SocketConn::new(stream))),
             authenticated: Default::default(),
         };
-        let c = Client::new(info, authenticated);
+        let c = Client::new(info, authenticated, Some(default));
         self.clients.insert(id, Box::new(c));
     }
 

@@ -173,6 +173,8 @@ pub struct Server {
     pub runtime: Option<tokio::runtime::Handle>,
     /// Where the cron's table shrinking and active rehashing resume.
     pub rehash: rehash::RehashCron,
+    /// Users and the ACL log.
+    pub acl: crate::acl::Acl,
 }
 
 pub fn unix_ms() -> i64 {
@@ -186,8 +188,15 @@ impl Server {
         let dbs = (0..settings.databases).map(|_| Db::new()).collect();
         let backlog_size = loaded.config.repl_backlog_size as usize;
         let repl = replication::Replication::new(&mut rng, backlog_size);
+        let table = Arc::new(crate::cmd::serving_table(false, &loaded.config.renamed_commands));
+        let acl = crate::acl::Acl::new(
+            &table,
+            loaded.config.requirepass.as_deref(),
+            loaded.config.acl_pubsub_all(),
+        );
         Server {
-            table: Arc::new(crate::cmd::serving_table(false, &loaded.config.renamed_commands)),
+            acl,
+            table,
             settings,
             loaded,
             shared,
@@ -786,7 +795,12 @@ impl Server {
         self.settings = Settings::from_config(&self.loaded.config);
         let c = &self.loaded.config;
         self.shared.max_bulk_len.store(self.settings.proto_max_bulk_len, Ordering::Relaxed);
-        self.shared.auth_required.store(self.settings.requirepass.is_some(), Ordering::Relaxed);
+        if changed.contains(&"requirepass") {
+            // The caller hands the new default user to the clients.
+            self.acl.set_default_password(c.requirepass.as_deref());
+        }
+        self.acl.pubsub_all = c.acl_pubsub_all();
+        self.shared.auth_required.store(self.acl.default_requires_auth(), Ordering::Relaxed);
         self.shared
             .query_buffer_limit
             .store(c.client_query_buffer_limit.min(usize::MAX as u64) as usize, Ordering::Relaxed);
@@ -803,6 +817,77 @@ impl Server {
         }
         // A client connected while no password was set stays authenticated (Redis keeps
         // `c->authenticated`); nothing to do for existing clients here.
+    }
+
+    /// Create the users of the configuration for the current command table
+    /// (`ACLLoadUsersAtStartup`): the default user with `requirepass`, then the `user`
+    /// lines, then the ACL file. `Err` is the reason to exit with.
+    pub fn load_users(&mut self) -> Result<(), String> {
+        let c = &self.loaded.config;
+        let mut acl =
+            crate::acl::Acl::new(&self.table, c.requirepass.as_deref(), c.acl_pubsub_all());
+        let aclfile = c.aclfile();
+        if aclfile.is_some() && !c.user_lines.is_empty() {
+            return Err("Configuring Redis with users defined in redis.conf and at the same \
+                        setting an ACL file path is invalid. This setup is very likely to lead \
+                        to configuration errors and security holes, please define either an \
+                        ACL file or declare users directly in your redis.conf, but not both."
+                .into());
+        }
+        acl.load_config_users(&c.user_lines)
+            .map_err(|e| format!("{e}\nCritical error while loading ACLs. Exiting."))?;
+        if let Some(path) = aclfile {
+            let users = crate::acl::file::load(&acl, &path)
+                .map_err(|e| format!("Aborting Redis startup because of ACL errors: {e}"))?;
+            acl.users = users;
+        }
+        self.acl = acl;
+        self.shared.auth_required.store(self.acl.default_requires_auth(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// After users changed: give every client (and `current`, the one running the
+    /// command, which is outside the map) its user's new version. A client whose user is
+    /// gone is logged out and disconnected, the running one after its reply
+    /// (`ACLFreeUserAndKillClients`); `reload` (ACL LOAD) treats every user but the
+    /// default one as gone, as Redis frees the whole old user set.
+    pub fn sync_client_users(&mut self, current: Option<&mut Client>, reload: bool) {
+        let default = self.acl.default_user();
+        let fresh =
+            |acl: &crate::acl::Acl, c: &Client| -> Option<Option<Arc<crate::acl::user::User>>> {
+                let u = c.user.as_ref()?;
+                if reload && u.name != crate::acl::DEFAULT_USER {
+                    return Some(None);
+                }
+                Some(acl.users.get(&u.name).cloned())
+            };
+        let mut gone = Vec::new();
+        for c in self.clients.values_mut() {
+            match fresh(&self.acl, c) {
+                None => {}
+                Some(Some(u)) => c.user = Some(u),
+                Some(None) => {
+                    c.user = Some(default.clone());
+                    c.set_authenticated(false);
+                    gone.push(c.id);
+                }
+            }
+        }
+        for id in gone {
+            self.close_client(id);
+        }
+        if let Some(c) = current {
+            match fresh(&self.acl, c) {
+                None => {}
+                Some(Some(u)) => c.user = Some(u),
+                Some(None) => {
+                    c.user = Some(default);
+                    c.set_authenticated(false);
+                    c.close_after_reply = true;
+                }
+            }
+        }
+        self.shared.auth_required.store(self.acl.default_requires_auth(), Ordering::Relaxed);
     }
 
     pub fn used_clients(&self) -> usize {

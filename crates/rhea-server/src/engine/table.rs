@@ -79,6 +79,12 @@ impl Command {
         Command { name, arity, flags: 0, keys: (0, 0, 0), handler: no_handler, subcommands, acl }
     }
 
+    /// The same row with `flags` added (a container a Sentinel serves: `sentinel`).
+    pub const fn with_flags(mut self, flags: u32) -> Command {
+        self.flags |= flags;
+        self
+    }
+
     pub fn has(&self, flag: u32) -> bool {
         self.flags & flag != 0
     }

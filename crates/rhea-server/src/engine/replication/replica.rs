@@ -352,7 +352,7 @@ impl Server {
             conn: Conn::Socket(Box::new(socket)),
             authenticated: Arc::new(AtomicBool::new(true)),
         };
-        let mut c = Client::new(info, true);
+        let mut c = Client::new(info, true, None);
         c.is_master = true;
         c.reply_mode = ReplyMode::Off;
         c.db = db;
