@@ -24,6 +24,7 @@ class Lab:
         self.tag = "rh%d" % os.getpid()
         self.bridge_ns = "%s-br" % self.tag
         self.hosts = {}
+        self.bridge_ports = {}  # host -> its veth's end in the bridge namespace
         self.procs = []
         self.created = []
         try:
@@ -46,6 +47,7 @@ class Lab:
                 self.exec_in(self.bridge_ns, "ip", "link", "set", veth_br, "master", "br0")
                 self.exec_in(self.bridge_ns, "ip", "link", "set", veth_br, "up")
                 self.hosts[name] = (ns, addr)
+                self.bridge_ports[name] = veth_br
         except Exception:
             self.close()
             raise
@@ -55,6 +57,13 @@ class Lab:
 
     def addr(self, host):
         return self.hosts[host][1]
+
+    def set_connected(self, host, up):
+        """Cut `host` off the bridge (or reconnect it) by taking its veth's bridge end
+        down (up): the host keeps its address and route, its packets are silently
+        dropped (no RST, no ICMP) as across a real partition."""
+        self.exec_in(self.bridge_ns, "ip", "link", "set", self.bridge_ports[host],
+                     "up" if up else "down")
 
     def exec_in(self, ns, *argv, check=True, timeout=30):
         return subprocess.run(["ip", "netns", "exec", ns, *argv], check=check,

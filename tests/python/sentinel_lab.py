@@ -3,7 +3,8 @@ scripts/bench_failover.py): node1..3 at 192.0.2.2..4, each running the seed's
 redis-nodeN.conf and its own writable copy of the seed's sentinel.conf, with the
 addresses rewritten (192.168.0.N -> 192.0.2.N) and nothing else changed unless the
 caller asks for other sentinel timings. A fourth namespace, "client" (192.0.2.5), is
-where every client of the lab runs (see netns.run_in)."""
+where every client of the lab runs (see netns.run_in). Each node's server and sentinel
+are Rhea's or the real programs, chosen per node (see SentinelLab)."""
 import os
 import re
 import shutil
@@ -58,10 +59,12 @@ def as_map(flat):
 
 
 class LabNode:
-    """One host of the seed deployment: its redis server and its sentinel."""
+    """One host of the seed deployment: its redis server and its sentinel, each "rhea"
+    or "redis" (`kinds` = (server program, sentinel program))."""
 
-    def __init__(self, lab, name, program, base_dir, sentinel_overrides):
-        self.lab, self.name, self.program = lab, name, program
+    def __init__(self, lab, name, kinds, base_dir, sentinel_overrides):
+        self.lab, self.name = lab, name
+        self.server_program, self.sentinel_program = kinds
         self.addr = LAB_ADDRS[name]
         self.dir = os.path.join(base_dir, name)
         os.makedirs(self.dir)
@@ -85,17 +88,23 @@ class LabNode:
         return self.lab.spawn(self.name, argv, log, cwd=self.dir)
 
     def start_server(self):
-        prog = ["redis-server"] if self.program == "redis" else [rhea_bin(), "server"]
+        prog = ["redis-server"] if self.server_program == "redis" else [rhea_bin(), "server"]
         self.server = self._spawn("server", prog + [self.server_conf])
         return self.server
 
     def start_sentinel(self):
-        if self.program == "redis":
+        if self.sentinel_program == "redis":
             argv = ["redis-server", self.sentinel_conf, "--sentinel"]
         else:
             argv = [rhea_bin(), "sentinel", self.sentinel_conf]
         self.sentinel = self._spawn("sentinel", argv)
         return self.sentinel
+
+    def sentinel_log(self):
+        """The log of the sentinel started last."""
+        with open([p for p in self.logs if os.path.basename(p).startswith("sentinel")][-1],
+                  "rb") as f:
+            return f.read().decode(errors="replace")
 
     def kill(self):
         """SIGKILL the server and then the sentinel, by pid; returns the time just before
@@ -170,20 +179,35 @@ def lab_wait(what, cond, timeout=30, interval=0.1):
         time.sleep(interval)
 
 
+def master_addr(node):
+    """What `node`'s sentinel answers to get-master-addr-by-name, as (ip, port)."""
+    got = node.s().execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", SEED_MASTER_NAME)
+    return None if got is None else (got[0], int(got[1]))
+
+
+def switch_count(node):
+    """How many +switch-master the node's current sentinel has logged."""
+    return node.sentinel_log().count("+switch-master ")
+
+
 class SentinelLab:
     """The three seed nodes plus a client namespace; `program` is "rhea" or "redis"
-    (for both the servers and the sentinels). Every process is started through the
-    netns.Lab, so close() ends each by pid and removes the namespaces."""
+    (for both the servers and the sentinels), or when `kinds` maps every node to its
+    (server program, sentinel program), only the lab's label in logs. Every process is
+    started through the netns.Lab, so close() ends each by pid and removes the
+    namespaces."""
 
-    def __init__(self, program, sentinel_overrides=None):
+    def __init__(self, program, sentinel_overrides=None, kinds=None):
         self.program = program
         self.overrides = dict(sentinel_overrides or {})
+        kinds = kinds or {n: (program, program) for n in LAB_ADDRS}
+        assert sorted(kinds) == sorted(LAB_ADDRS), kinds
         self.base = tempfile.mkdtemp(prefix="sentinel-lab-%s-" % program)
         self.lab = netns.Lab(list(LAB_ADDRS) + ["client"])
         try:
             for name, addr in LAB_ADDRS.items():
                 assert self.lab.addr(name) == addr, (name, self.lab.addr(name))
-            self.nodes = {n: LabNode(self.lab, n, program, self.base, self.overrides)
+            self.nodes = {n: LabNode(self.lab, n, kinds[n], self.base, self.overrides)
                           for n in LAB_ADDRS}
         except Exception:
             self.lab.close()
@@ -222,8 +246,9 @@ class SentinelLab:
             for log in n.logs:
                 with open(log, "rb") as f:
                     text = f.read().decode(errors="replace")
-                out.append("===== %s (%s) %s =====\n%s" % (
-                    n.name, self.program, os.path.basename(log), text[-tail:]))
+                out.append("===== %s (server %s, sentinel %s) %s =====\n%s" % (
+                    n.name, n.server_program, n.sentinel_program, os.path.basename(log),
+                    text[-tail:]))
         return "\n".join(out)
 
     # --- waiting (from the client namespace) -------------------------------------------
@@ -271,6 +296,26 @@ class SentinelLab:
             return ok and len(epochs) == 1, seen
         return lab_wait("sentinels %s agreeing on %s" % ([n.name for n in nodes], master.name),
                         cond, timeout)
+
+    def wait_replicating(self, master, timeout):
+        """The two other nodes are replicas of `master` with the link up, and `master`
+        lists both as online (offsets keep moving while a client writes)."""
+        replicas = sorted(n.addr for n in self.nodes.values() if n is not master)
+
+        def cond():
+            info = master.repl()
+            online = sorted(info["slave%d" % i]["ip"] for i in range(info["connected_slaves"])
+                            if info["slave%d" % i]["state"] == "online")
+            seen = {master.name: (info["role"], online)}
+            ok = info["role"] == "master" and online == replicas
+            for n in self.nodes.values():
+                if n is not master:
+                    i = n.repl()
+                    seen[n.name] = (i["role"], i.get("master_host"),
+                                    i.get("master_link_status"))
+                    ok = ok and seen[n.name] == ("slave", master.addr, "up")
+            return ok, seen
+        return lab_wait("both replicas replicating from %s" % master.name, cond, timeout)
 
     def start_all(self, timeout=40):
         """Servers (node1 first, the seed's master), then the sentinels; returns when the
@@ -444,3 +489,96 @@ def lost_writes(master, acked, batch=2000):
         values = r.mget(["w:%d" % i for i, _ in chunk])
         lost += [(i, at) for (i, at), v in zip(chunk, values) if v != str(i)]
     return lost
+
+
+# ---------------------------------------------------------------------------------------
+# A failover round and the check of acknowledged writes, shared by the namespace tests.
+
+# A write acknowledged by the master can be missing from the promoted replica only if it
+# was still on its way when the master died or was cut off: the replication stream
+# leaves the master together with the reply, over a local bridge.
+LOSS_WINDOW = 1.0
+MAX_LOST_PER_EVENT = 10
+# With the seed's timing, from losing the master to the first acknowledged write:
+# down-after (3 s) + ODOWN, election, promotion (~1-2 s), plus room for one failed
+# election (split vote), after which failover-timeout (6 s) makes Sentinel wait 2 x 6 s
+# before trying again.
+SEED_MAX_OUTAGE = 3 + 2 * 6 + 5
+
+
+def wait_promoted(lab, survivors, timeout):
+    """The `survivors`' sentinels agree on one of the survivors as master; that node
+    reports role master having continued the old history, and the other survivor
+    replicates it. Returns the new master node."""
+    def promoted():
+        addrs = [master_addr(n) for n in survivors]
+        ok = (len(set(addrs)) == 1 and addrs[0] is not None
+              and addrs[0] in [(n.addr, SERVER_PORT) for n in survivors])
+        return ok, addrs
+    addr = lab_wait("the sentinels of %s to agree on a promoted replica"
+                    % [n.name for n in survivors], promoted, timeout)[0]
+    new = lab.by_addr(addr[0])
+    info = lab_wait("%s to report role master" % new.name,
+                    lambda: (new.repl()["role"] == "master", new.repl()), 10)
+    assert info["master_replid2"] != "0" * 40, info  # it continued the old history
+    for third in survivors:
+        if third is not new:
+            def follows():
+                i = third.repl()
+                seen = (i["role"], i.get("master_host"), i.get("master_link_status"))
+                return seen == ("slave", new.addr, "up"), seen
+            lab_wait("%s to follow %s" % (third.name, new.name), follows, 30)
+    return new
+
+
+def kill_and_fail_over(lab, writer, old, max_outage):
+    """Kill `old` (the master node), wait for the promotion and the resumed writes,
+    restart `old` and wait until it is a replica and the sentinels agree again. Returns
+    the new master and the round's figures."""
+    survivors = [n for n in lab.nodes.values() if n is not old]
+    acked_before = writer.acked_count()
+    t_kill = old.kill()
+    assert (old.server.returncode, old.sentinel.returncode) == (-9, -9)
+    new = wait_promoted(lab, survivors, max_outage)
+    t_switch = time.time()
+
+    # Acknowledged after both processes were reaped: not a reply the old master sent.
+    t_resume = writer.wait_acks_after(old.dead_at, count=20, timeout=max_outage)
+    outage = t_resume - t_kill
+    assert outage <= max_outage, outage
+
+    old.start_server()
+    old.start_sentinel()
+    lab.wait_replicating(new, timeout=60)
+    lab.wait_sentinels_agree(new, timeout=60)
+    t_settled = time.time()
+    writer.wait_acks_after(t_settled, count=20, timeout=10)
+    return new, {"killed": old.name, "new master": new.name, "t_event": t_kill,
+                 "switch after": round(t_switch - t_kill, 2), "outage": round(outage, 2),
+                 "acked before": acked_before,
+                 "rejoined after": round(t_settled - t_kill, 2)}
+
+
+def check_acked_writes(lab, final, acked, event_times):
+    """Once every node holds `final`'s offset: the acknowledged writes missing from
+    `final` (or holding another value) must each have been acknowledged within
+    LOSS_WINDOW before one of `event_times` (a kill, a partition), at most
+    MAX_LOST_PER_EVENT per event, and the replicas must hold exactly what `final`
+    holds. Returns (lost, lost per event). Also checks the check: a deleted key is
+    reported."""
+    lab.wait_synced(final, timeout=30)
+    lost = lost_writes(final, acked)
+    for n in lab.nodes.values():
+        if n is not final:
+            assert lost_writes(n, acked) == lost, n.name
+            assert n.r().dbsize() == final.r().dbsize(), n.name
+    per_event = [[i for i, at in lost if t - LOSS_WINDOW <= at <= t] for t in event_times]
+    outside = [(i, at) for i, at in lost if not any(i in ev for ev in per_event)]
+    assert not outside, ("acknowledged writes lost away from any event (at %s): %s"
+                         % (event_times, outside[:20]))
+    for t, ev in zip(event_times, per_event):
+        assert len(ev) <= MAX_LOST_PER_EVENT, (t, ev)
+    probe = acked[len(acked) // 2]
+    final.r().delete("w:%d" % probe[0])
+    assert lost_writes(final, acked) == sorted(lost + [probe])
+    return lost, per_event

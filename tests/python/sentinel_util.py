@@ -40,15 +40,79 @@ def client(port, **kw):
     return redis.Redis(host="127.0.0.1", port=port, socket_timeout=5, **kw)
 
 
-def start_topology(replicas=2):
+def start_topology(replicas=2, password=None, conf=None, args=()):
     """A real redis-server master on loopback and `replicas` real replicas of it, all in
-    sync. Returns (master, [replicas])."""
-    master = start_redis()
-    reps = [start_redis("--replicaof", "127.0.0.1", str(master.port)) for _ in range(replicas)]
-    wait_for(lambda: all(
-        client(r.port).info("replication").get("master_link_status") == "up" for r in reps),
-        20, "replicas in sync")
+    sync; `args` go to every server's command line. Returns (master, [replicas]). With
+    `password`, every server has it as
+    requirepass and masterauth. With `conf` (config file text for every server), each
+    runs from a config file (`conf_path`) holding its replicaof line, so that CONFIG
+    REWRITE has a file to rewrite."""
+    auth = () if password is None else ("--requirepass", password, "--masterauth", password)
+    auth += tuple(args)
+    master = start_redis(*auth, config_text=conf)
+    if conf is None:
+        reps = [start_redis("--replicaof", "127.0.0.1", str(master.port), *auth)
+                for _ in range(replicas)]
+    else:
+        reps = [start_redis(*auth, config_text=conf + "\nreplicaof 127.0.0.1 %d\n"
+                            % master.port) for _ in range(replicas)]
+    for p in [master] + reps:
+        p.conf_path = os.path.join(p.cwd, "redis.conf")
+    wait_for(lambda: all(client(r.port, password=password).info("replication")
+                         .get("master_link_status") == "up" for r in reps),
+             20, "replicas in sync")
     return master, reps
+
+
+def start_sentinels(kinds, monitors, extra_lines=None):
+    """One sentinel per kind, `extra_lines[i]` (default none) added to the i-th one's
+    config. Real ones get `SENTINEL DEBUG ping-period 500`: with down-after 1000 and
+    the default 1000 ms ping period, redis-sentinel 7.0.15 itself sometimes fails over
+    a second time right after the first (see test_sentinel.run_failover). A sentinel
+    whose lines hold `requirepass <pw>` keeps it as `password` for sclient()."""
+    extra_lines = extra_lines or [()] * len(kinds)
+    out = []
+    try:
+        for kind, lines in zip(kinds, extra_lines):
+            s = start_sentinel(kind, monitors, lines)
+            s.kind = kind
+            s.password = next((ln.split()[1] for ln in lines
+                               if ln.startswith("requirepass ")), None)
+            out.append(s)
+            if kind == "redis":
+                sclient(s).execute_command("SENTINEL", "DEBUG", "ping-period", "500")
+    except BaseException:
+        for s in out:
+            s.cleanup()
+        raise
+    return out
+
+
+def sclient(sentinel):
+    """A decoding client of a sentinel started by start_sentinels (with its password)."""
+    return client(sentinel.port, password=sentinel.password, decode_responses=True)
+
+
+def sentinel_state(sentinel, what, name="mymaster"):
+    """SENTINEL MASTER `name` as {field: value}, or SENTINEL SENTINELS / REPLICAS `name`
+    as a list of them."""
+    reply = sclient(sentinel).execute_command("SENTINEL", what, name)
+
+    def as_map(entry):  # redis-py turns some of these into dicts with typed values
+        if isinstance(entry, dict):
+            return {k: v if isinstance(v, str) else str(v) for k, v in entry.items()}
+        return {entry[i]: entry[i + 1] for i in range(0, len(entry), 2)}
+    return as_map(reply) if what.upper() == "MASTER" else [as_map(x) for x in reply]
+
+
+def wait_discovered(sentinels, replicas=2, timeout=30):
+    """Every sentinel knows all the others (through hello messages) and `replicas`
+    replicas."""
+    for s in sentinels:
+        wait_for(lambda: (sentinel_state(s, "MASTER")["num-other-sentinels"],
+                          sentinel_state(s, "MASTER")["num-slaves"])
+                 == (str(len(sentinels) - 1), str(replicas)),
+                 timeout, "peers and replicas known to " + s.name)
 
 
 def wait_for(cond, timeout, what):
