@@ -317,6 +317,7 @@ def test_requirepass_and_default_user(acl):
         fresh = Both(RawConn(acl.ours.port_), RawConn(acl.theirs.port_))
         fresh.same("GET", "x")
         fresh.same("ACL", "WHOAMI")
+        fresh.same("HELLO", "3")
         fresh.same("AUTH", "wrong")
         fresh.same("AUTH", "rp")
         fresh.same("ACL", "WHOAMI")

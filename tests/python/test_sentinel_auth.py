@@ -191,10 +191,6 @@ UNAUTHENTICATED = [("PING",), ("SENTINEL", "MASTERS"), ("HELLO",), ("HELLO", "3"
                    ("AUTH", "default", "wrong")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Rhea answers an unauthenticated HELLO with the Redis 7.2 text '... otherwise the "
-    "HELLO <proto> AUTH <user> <pass> option ...'; 7.0.15 says 'HELLO AUTH <user> "
-    "<pass>' (Rhea's server too). Remove this mark once fixed."))
 def test_unauthenticated_replies_match_real_sentinel(topology):
     """What a client (or a peer with a wrong sentinel-pass) is told before it has
     authenticated, byte for byte."""

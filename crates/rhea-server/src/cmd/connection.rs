@@ -144,7 +144,7 @@ fn hello(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     if !ctx.client.authenticated() && ctx.srv.acl.default_requires_auth() {
         return Reply::err(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
-             HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and \
+             HELLO AUTH <user> <pass> option can be used to authenticate the client and \
              select the RESP protocol version at the same time",
         );
     }
