@@ -40,22 +40,23 @@ def client(port, **kw):
     return redis.Redis(host="127.0.0.1", port=port, socket_timeout=5, **kw)
 
 
-def start_topology(replicas=2, password=None, conf=None, args=()):
-    """A real redis-server master on loopback and `replicas` real replicas of it, all in
-    sync; `args` go to every server's command line. Returns (master, [replicas]). With
+def start_topology(replicas=2, password=None, conf=None, args=(), start=start_redis):
+    """A master on loopback and `replicas` replicas of it, all in sync: real
+    redis-servers, or Rhea's with `start=start_rhea`; `args` go to every server's
+    command line. Returns (master, [replicas]). With
     `password`, every server has it as
     requirepass and masterauth. With `conf` (config file text for every server), each
     runs from a config file (`conf_path`) holding its replicaof line, so that CONFIG
     REWRITE has a file to rewrite."""
     auth = () if password is None else ("--requirepass", password, "--masterauth", password)
     auth += tuple(args)
-    master = start_redis(*auth, config_text=conf)
+    master = start(*auth, config_text=conf)
     if conf is None:
-        reps = [start_redis("--replicaof", "127.0.0.1", str(master.port), *auth)
+        reps = [start("--replicaof", "127.0.0.1", str(master.port), *auth)
                 for _ in range(replicas)]
     else:
-        reps = [start_redis(*auth, config_text=conf + "\nreplicaof 127.0.0.1 %d\n"
-                            % master.port) for _ in range(replicas)]
+        reps = [start(*auth, config_text=conf + "\nreplicaof 127.0.0.1 %d\n"
+                      % master.port) for _ in range(replicas)]
     for p in [master] + reps:
         p.conf_path = os.path.join(p.cwd, "redis.conf")
     wait_for(lambda: all(client(r.port, password=password).info("replication")

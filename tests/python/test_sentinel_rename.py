@@ -1,5 +1,5 @@
-"""Renamed commands on loopback: real redis-servers (Rhea's server has no rename-command
-yet) with `rename-command CONFIG xconfig`, `rename-command SLAVEOF xslaveof` and
+"""Renamed commands on loopback: servers (real redis-servers, and Rhea's for the all-Rhea
+failover) with `rename-command CONFIG xconfig`, `rename-command SLAVEOF xslaveof` and
 `rename-command REPLICAOF xreplicaof`, running from config files; sentinels with
 `sentinel rename-command mymaster CONFIG xconfig` and `... SLAVEOF xslaveof`, the two
 commands of these three that redis-sentinel sends (it reconfigures with SLAVEOF, never
@@ -15,7 +15,7 @@ import signal
 import pytest
 import redis
 
-from servers import start_redis
+from servers import start_redis, start_rhea
 from sentinel_util import (client, master_addr, start_sentinels, start_topology,
                            wait_discovered, wait_for)
 
@@ -27,9 +27,13 @@ SENTINEL_LINES = ["sentinel rename-command mymaster %s %s" % (c, RENAMES[c])
                   for c in ("CONFIG", "SLAVEOF")]
 
 
-@pytest.fixture
-def topology():
-    master, reps = start_topology(conf=SERVER_CONF)
+SERVERS = {"redis": start_redis, "rhea": start_rhea}
+
+
+@pytest.fixture(params=["redis"])
+def topology(request):
+    master, reps = start_topology(conf=SERVER_CONF, start=SERVERS[request.param])
+    master.start = SERVERS[request.param]
     yield master, reps
     for p in [master] + reps:
         p.cleanup()
@@ -72,6 +76,7 @@ def dump(procs):
         print("==== %s log\n%s" % (p.name, p.output()))
 
 
+@pytest.mark.parametrize("topology", ["redis", "rhea"], indirect=True)
 def test_rhea_sentinels_fail_over_with_renamed_commands(topology):
     """Three Rhea sentinels; the master is killed, then restarted on its file: it must be
     converted to a replica (+convert-to-slave, xslaveof + xconfig rewrite)."""
@@ -85,7 +90,7 @@ def test_rhea_sentinels_fail_over_with_renamed_commands(topology):
         wait_discovered(sentinels)
         master.stop(signal.SIGKILL)
         promoted = wait_reconfigured(sentinels, master.port, reps)
-        back = start_redis(port=master.port, config_text=SERVER_CONF, cwd=master.cwd)
+        back = master.start(port=master.port, config_text=SERVER_CONF, cwd=master.cwd)
         wait_for(lambda: client(back.port).info("replication").get("master_port")
                  == promoted.port, 40, "old master converted to a replica")
         wait_for(lambda: replicaof_lines(master) == ["replicaof 127.0.0.1 %d"
