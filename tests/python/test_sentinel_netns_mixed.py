@@ -2,12 +2,15 @@
 network namespaces (sentinel_lab: seed configs, seed timing: quorum 2, down-after 3000,
 failover-timeout 6000), with a redis-py Sentinel client writing from a fourth namespace.
 
-Two mixes; node1 is the seed's master and is the node killed, so the two surviving
-sentinels are always one Rhea and one real sentinel: the ODOWN quorum (2) needs the
-other program's is-master-down-by-addr answer, and the election majority (2) its vote.
+Three sets; node1 is the seed's master and is the node killed. In the two mixes the
+two surviving sentinels are one Rhea and one real sentinel: the ODOWN quorum (2) needs
+the other program's is-master-down-by-addr answer, and the election majority (2) its
+vote. The third is a classic deployment's sentinels over Rhea's servers, the first step
+of a migration that replaces the servers first.
 
 * 2 Rhea sentinels (node1, node2) + 1 real (node3), over Rhea servers;
-* 1 Rhea sentinel (node3) + 2 real (node1, node2), over real redis-servers.
+* 1 Rhea sentinel (node3) + 2 real (node1, node2), over real redis-servers;
+* 3 real sentinels over Rhea servers.
 
 node1's server and sentinel are SIGKILLed: the survivors must promote a replica (one
 +switch-master each, not a second failover), the third node must follow it, both must
@@ -36,6 +39,8 @@ MIXES = {
         "node1": ("rhea", "rhea"), "node2": ("rhea", "rhea"), "node3": ("rhea", "redis")},
     "1rhea-2real-sentinels-real-servers": {
         "node1": ("redis", "redis"), "node2": ("redis", "redis"), "node3": ("redis", "rhea")},
+    "3real-sentinels-rhea-servers": {
+        "node1": ("rhea", "redis"), "node2": ("rhea", "redis"), "node3": ("rhea", "redis")},
 }
 
 
@@ -56,7 +61,8 @@ def scenario(lab):
         writer.wait_acks_after(time.time(), count=200, timeout=20)
         old = lab["node1"]
         survivors = [n for n in lab.nodes.values() if n is not old]
-        assert {n.sentinel_program for n in survivors} == {"rhea", "redis"}
+        mixed = len({n.sentinel_program for n in lab.nodes.values()}) == 2
+        assert not mixed or {n.sentinel_program for n in survivors} == {"rhea", "redis"}
         new, rec = kill_and_fail_over(lab, writer, old, SEED_MAX_OUTAGE)
         # One failover: once the old master has rejoined and all agree (the leader
         # logs +switch-master only when its failover ends), each survivor has switched
