@@ -186,7 +186,7 @@ impl<K: Clone + CloneCost, V: Clone + CloneCost> Table<K, V> {
 /// Heap bytes of a segment's copy, for the copy-on-write statistics: its bucket array
 /// (the nodes stay shared until written, see [`node_mut`]).
 fn segment_bytes<K, V>(seg: &Segment<K, V>) -> u64 {
-    (seg.len() * size_of::<Link<K, V>>()) as u64
+    std::mem::size_of_val(seg) as u64
 }
 
 /// Unlink chains iteratively when this table was a segment's last owner: dropping a long
