@@ -420,6 +420,26 @@ def test_noperm_inside_multi(acl):
     assert [log_shape(e) for e in entries_o] == [log_shape(e) for e in entries_t]
 
 
+def test_exec_rechecks_rules_changed_after_queueing(acl):
+    """Rules tightened between MULTI and EXEC: each refused command gets 7.0's NOPERM
+    inside the EXEC reply (command, key and channel refusals), the others still run."""
+    acl.same("ACL", "SETUSER", "t", "on", ">pw", "~*", "&*", "+@all")
+    m = acl.login("t", "pw")
+    m.same("MULTI")
+    m.same("SET", "k1", "v")
+    m.same("GET", "k1")
+    m.same("SET", "other", "v")
+    m.same("PUBLISH", "ch", "x")
+    m.same("INCR", "n")
+    acl.same("ACL", "SETUSER", "t", "resetkeys", "~k*", "resetchannels", "-incr")
+    m.same("EXEC")
+    m.same("GET", "other")
+    m.close()
+    entries_o = value(acl.ours, "ACL", "LOG")
+    entries_t = value(acl.theirs, "ACL", "LOG")
+    assert [log_shape(e) for e in entries_o] == [log_shape(e) for e in entries_t]
+
+
 def test_noauth_before_noperm(acl):
     acl.same("ACL", "SETUSER", "default", ">pw", "-get")
     try:

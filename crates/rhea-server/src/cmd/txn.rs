@@ -3,6 +3,8 @@
 use bytes::Bytes;
 use rhea_resp::Reply;
 
+use crate::acl::check::{self, Denied};
+use crate::acl::log::Context;
 use crate::engine::ctx::Ctx;
 use crate::engine::dispatch;
 use crate::engine::table::{Command, flags::*};
@@ -98,11 +100,35 @@ fn exec(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
     ctx.client.reply(&header);
     ctx.srv.executing_multi = true;
     for (cmd, argv) in &m.queued {
-        let r = dispatch::call(ctx.srv, ctx.client, cmd, argv);
+        let r = match acl_recheck(ctx, cmd, argv) {
+            Some(refused) => refused,
+            None => dispatch::call(ctx.srv, ctx.client, cmd, argv),
+        };
         ctx.client.reply_then_echo(&r);
     }
     ctx.srv.executing_multi = false;
     Reply::Raw(Bytes::new())
+}
+
+/// EXEC checks each queued command against the user's rules again (they may have
+/// changed since it was queued) and answers a refused one with 7.0's error, logged in
+/// ACL LOG with the `multi` context; the other commands still run.
+fn acl_recheck(ctx: &mut Ctx<'_>, cmd: &'static Command, argv: &[Bytes]) -> Option<Reply> {
+    let user = ctx.client.user.as_ref().filter(|u| !u.unrestricted)?;
+    let refusal = check::check(user, &ctx.srv.acl.index, cmd, argv).err()?;
+    crate::cmd::acl::log_denial(ctx.srv, ctx.client, refusal, Context::Multi, cmd, argv);
+    let reason = match refusal.0 {
+        Denied::Command => "no permission to execute the command or subcommand",
+        Denied::Key => "no permission to touch the specified keys",
+        Denied::Channel => "no permission to access one of the channels used as arguments",
+        Denied::Auth => "no permission",
+    };
+    let text = format!(
+        "NOPERM ACLs rules changed between the moment the transaction was accumulated and the \
+         EXEC call. This command is no longer allowed for the following reason: {reason}"
+    );
+    ctx.srv.stats.count_error(&text);
+    Some(Reply::Error(text))
 }
 
 fn watch(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
