@@ -672,7 +672,17 @@ def test_acl_in_sentinel_mode():
         pair.same_list()
         pair.same("ACL", "DRYRUN", "s", "ping")
         pair.same("ACL", "DRYRUN", "s", "info")
+        # The config flush writes the live users, as Redis's sentinel rewrite does.
+        pair.same("ACL", "SETUSER", "peer", "on", ">pw", "+@all", "~*")
+        pair.same("ACL", "DELUSER", "s")
+        pair.same("SENTINEL", "FLUSHCONFIG")
         pair.close()
+        users = []
+        for s in (ours, theirs):
+            with open(s.conf_path) as f:
+                users.append([norm_rules(ln.encode()) for ln in f.read().splitlines()
+                              if ln.startswith("user ")])
+        assert users[0] == users[1] and len(users[0]) == 2, users
     finally:
         ours.cleanup()
         theirs.cleanup()

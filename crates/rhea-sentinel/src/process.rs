@@ -16,7 +16,7 @@
 //! is what makes it behave like redis-sentinel on the wire.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use rhea_resp::Reply;
@@ -63,12 +63,17 @@ pub fn main(args: &[String]) -> i32 {
             timing: Timing::default(),
             resolver: Default::default(),
         };
-        let host = Arc::new(ProcessHost { publisher, path, server: server_config });
+        let host = Arc::new(ProcessHost {
+            publisher,
+            path,
+            server: server_config,
+            users: Mutex::new(None),
+        });
         let rng = Box::new(SplitMix64::new(random_seed()));
         let (core, actions) =
             Sentinel::new(&state, options, rng, driver::now_ms(), driver::unix_ms());
-        match driver::spawn(core, actions, host) {
-            Ok(handle) => Box::new(Hooks(handle)),
+        match driver::spawn(core, actions, host.clone()) {
+            Ok(handle) => Box::new(Hooks(handle, host)),
             Err(e) => {
                 log::log(Level::Warning, &format!("Failed starting the Sentinel thread: {e}"));
                 std::process::exit(1);
@@ -90,7 +95,7 @@ fn random_seed() -> u64 {
 }
 
 /// The engine's view of the running Sentinel.
-struct Hooks(SentinelHandle);
+struct Hooks(SentinelHandle, Arc<ProcessHost>);
 
 impl SentinelHooks for Hooks {
     fn command(&self, args: &[Bytes]) -> Reply {
@@ -111,6 +116,10 @@ impl SentinelHooks for Hooks {
     fn master_names(&self) -> Vec<String> {
         self.0.inspect(|s, _| s.master_names())
     }
+
+    fn users_changed(&self, user_lines: Vec<String>) {
+        *self.1.users.lock().unwrap_or_else(|e| e.into_inner()) = Some(user_lines);
+    }
 }
 
 /// The driver's view of this process.
@@ -118,6 +127,9 @@ struct ProcessHost {
     publisher: Publisher,
     path: PathBuf,
     server: Config,
+    /// The live ACL users' lines once an ACL command changed them (`None`: the `user`
+    /// lines the file was loaded with still hold).
+    users: Mutex<Option<Vec<String>>>,
 }
 
 impl Host for ProcessHost {
@@ -138,7 +150,17 @@ impl Host for ProcessHost {
     /// Redis's `sentinelFlushConfig` logging: the step that failed, then (from the
     /// driver) the "not able to save" warning with the reason.
     fn flush_config(&self, state: &SentinelConfig) -> Result<(), String> {
-        match flush_config(&self.path, &self.server, state) {
+        let users = self.users.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut live;
+        let server = match users {
+            Some(lines) => {
+                live = self.server.clone();
+                live.acl_rewrite_lines = lines;
+                &live
+            }
+            None => &self.server,
+        };
+        match flush_config(&self.path, server, state) {
             Ok(()) => {
                 log::log(Level::Notice, FLUSH_OK_LOG);
                 Ok(())

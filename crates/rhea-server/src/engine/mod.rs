@@ -852,6 +852,9 @@ impl Server {
     /// (`ACLFreeUserAndKillClients`); `reload` (ACL LOAD) treats every user but the
     /// default one as gone, as Redis frees the whole old user set.
     pub fn sync_client_users(&mut self, current: Option<&mut Client>, reload: bool) {
+        if let Some(s) = &self.sentinel {
+            s.users_changed(self.acl.user_lines());
+        }
         let default = self.acl.default_user();
         let fresh =
             |acl: &crate::acl::Acl, c: &Client| -> Option<Option<Arc<crate::acl::user::User>>> {

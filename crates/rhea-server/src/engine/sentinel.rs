@@ -26,6 +26,9 @@ pub trait SentinelHooks: Send {
     fn info_section(&self) -> String;
     /// Names of the monitored masters, for ROLE.
     fn master_names(&self) -> Vec<String>;
+    /// The ACL users changed (ACL SETUSER, DELUSER, LOAD): their `user …` lines, which
+    /// the next config flush writes, as Redis's sentinel rewrite writes the live users.
+    fn users_changed(&self, _user_lines: Vec<String>) {}
 }
 
 /// Publishes messages to this engine's pub/sub subscribers from any thread (Sentinel's
