@@ -344,10 +344,10 @@ impl Server {
             };
             if c.is_master {
                 let size = c.pending_sizes.pop_front().unwrap_or(0);
-                let mut raw = Vec::new();
-                crate::repl::feed::encode_multibulk(&argv, &mut raw);
+                // Straight into the client's reused stream buffer: no buffer per command.
+                crate::repl::feed::encode_multibulk(&argv, &mut c.master_unapplied.1);
                 dispatch::process_command(self, &mut c, argv);
-                self.master_command_applied(&mut c, raw, size);
+                self.master_command_applied(&mut c, size);
             } else {
                 dispatch::process_command(self, &mut c, argv);
             }

@@ -385,17 +385,23 @@ impl Server {
 
     /// A command from the master was executed: advance the offset (unless inside a
     /// MULTI, which counts at its EXEC) and forward the bytes to our own replicas.
-    pub fn master_command_applied(&mut self, c: &mut Client, argv_raw: Vec<u8>, size: usize) {
+    pub fn master_command_applied(&mut self, c: &mut Client, size: usize) {
         c.master_unapplied.0 += size;
-        c.master_unapplied.1.extend_from_slice(&argv_raw);
         if c.multi.is_some() {
             return;
         }
-        let (n, raw) = std::mem::take(&mut c.master_unapplied);
+        let n = std::mem::take(&mut c.master_unapplied.0);
         if let Some(m) = self.repl.master.as_mut() {
             m.reploff += n as i64;
         }
+        let mut raw = std::mem::take(&mut c.master_unapplied.1);
         self.feed_stream(&raw);
+        // The buffer keeps its capacity for the next command, unless a big one left it
+        // holding more than a typical burst needs.
+        raw.clear();
+        if raw.capacity() <= 64 * 1024 {
+            c.master_unapplied.1 = raw;
+        }
     }
 
     /// The replica half of `replicationCron` (once a second).
