@@ -176,6 +176,11 @@ def test_setuser_after_allkeys_allchannels(acl):
     acl.same("ACL", "SETUSER", "a", "~*", "~y")
     acl.same("ACL", "SETUSER", "a", "%RW~*", "~y")
     acl.same_list()
+    # `%RW~*` is a plain pattern, but it is described as `~*`: `~k* ~*` (which would load
+    # back as `~*` alone), as Redis 7.0.15 does.
+    acl.same("ACL", "SETUSER", "q", "~k*", "%RW~*")
+    acl.same_getuser("q")
+    acl.same_list()
 
 
 def test_setuser_selector_parentheses(acl):

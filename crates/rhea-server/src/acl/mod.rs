@@ -21,6 +21,8 @@ pub mod file;
 pub mod index;
 pub mod log;
 pub mod rules;
+#[cfg(test)]
+mod rules_props;
 pub mod user;
 
 use std::collections::BTreeMap;
