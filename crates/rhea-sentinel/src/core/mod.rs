@@ -9,7 +9,8 @@
 //! * [`election`]: epochs, votes, the leader;
 //! * [`failover`]: the failover state machine, replica selection, resets;
 //! * [`commands`]: the `SENTINEL` subcommands and PUBLISH;
-//! * [`report`]: what SENTINEL MASTER/REPLICAS/…, INFO and the config rewrite show.
+//! * [`report`]: what SENTINEL MASTER/REPLICAS/…, INFO and the config rewrite show;
+//! * `settings`: the per-master settings copied between the config model and the state.
 
 pub(crate) mod availability;
 pub mod commands;
@@ -20,6 +21,7 @@ pub(crate) mod instance;
 pub(crate) mod links;
 pub(crate) mod refresh;
 pub mod report;
+mod settings;
 mod time_fmt;
 
 use crate::config::addr::{SharedResolver, resolve_ip};
@@ -235,17 +237,7 @@ impl Sentinel {
             let addr =
                 g.make_addr(&mc.host, mc.port, true).unwrap_or_else(|| Addr::new("", mc.port));
             let mut m = failover::new_master(&g, &mc.name, addr, mc.quorum, now);
-            m.inst.down_after = mc.down_after_ms as i64;
-            m.failover_timeout = mc.failover_timeout_ms as i64;
-            m.parallel_syncs = mc.parallel_syncs;
-            m.master_reboot_down_after = mc.master_reboot_down_after_ms as i64;
-            m.auth_pass = mc.auth_pass.clone();
-            m.auth_user = mc.auth_user.clone();
-            m.notification_script = mc.notification_script.clone();
-            m.client_reconfig_script = mc.client_reconfig_script.clone();
-            m.renamed_commands = mc.renamed_commands.clone();
-            m.config_epoch = mc.config_epoch;
-            m.leader_epoch = mc.leader_epoch;
+            m.apply_settings(mc);
             for (host, port) in &mc.known_replicas {
                 if let Some(addr) = g.make_addr(host, *port, true) {
                     failover::add_replica(&g, &mut m, addr, now);

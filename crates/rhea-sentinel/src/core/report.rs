@@ -5,7 +5,7 @@
 pub use super::instance::FailoverState;
 use super::instance::{Instance, Kind, MasterState};
 use super::{Global, Sentinel};
-use crate::config::model::{KnownSentinel, MasterConfig, SentinelConfig};
+use crate::config::model::{KnownSentinel, SentinelConfig};
 
 /// A read-only summary of one master, for drivers, tests and invariant checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -274,18 +274,7 @@ impl Sentinel {
             .map(|m| {
                 let cur = m.current_addr();
                 // Hosts as given: the rewrite shows IPs or names per announce-hostnames.
-                let mut mc = MasterConfig::new(&m.inst.name, &cur.hostname, cur.port, m.quorum);
-                mc.down_after_ms = m.inst.down_after as u64;
-                mc.failover_timeout_ms = m.failover_timeout as u64;
-                mc.parallel_syncs = m.parallel_syncs;
-                mc.master_reboot_down_after_ms = m.master_reboot_down_after as u64;
-                mc.auth_pass = m.auth_pass.clone();
-                mc.auth_user = m.auth_user.clone();
-                mc.notification_script = m.notification_script.clone();
-                mc.client_reconfig_script = m.client_reconfig_script.clone();
-                mc.renamed_commands = m.renamed_commands.clone();
-                mc.config_epoch = m.config_epoch;
-                mc.leader_epoch = m.leader_epoch;
+                let mut mc = m.settings_config(&cur.hostname, cur.port);
                 mc.known_replicas = m
                     .replicas
                     .iter()
