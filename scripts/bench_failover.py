@@ -2,7 +2,7 @@
 """Failover figures: Rhea (server + sentinel) and real redis-server + redis-sentinel
 7.0.15 side by side, on the seed deployment in network namespaces.
 
-Each run builds a fresh lab (tests/python/sentinel_util.SentinelLab): node1..3 at
+Each run builds a fresh lab (tests/python/sentinel_lab.SentinelLab): node1..3 at
 192.0.2.2..4, each running the seed's redis-nodeN.conf and sentinel.conf with the
 addresses rewritten and only `down-after-milliseconds` / `failover-timeout` changed to
 the timing under test; a client namespace at 192.0.2.5. Once every sentinel sees 2

@@ -231,6 +231,29 @@ class SentinelLab:
     def sentinel_addrs(self):
         return [(n.addr, SENTINEL_PORT) for n in self.nodes.values()]
 
+    def start_writer(self):
+        """Start a redis-py Sentinel writer in the client namespace; kept as
+        `self.writer` so that a failure report shows its state."""
+        self.writer = SentinelPyWriter(self.sentinel_addrs(), ns=self.client_ns)
+        self.writer.start()
+        return self.writer
+
+    def run_scenario(self, scenario, threads=("writer",)):
+        """Run scenario(self) in the client namespace. On failure print the state of
+        the writer threads named in `threads` (attributes of the lab) and the logs, and
+        keep the lab's files (see lab_fixture)."""
+        try:
+            self.in_client(scenario, self)
+        except BaseException:
+            for name in threads:
+                w = getattr(self, name, None)
+                if w is not None:
+                    print("%s: %d acked, last errors %s" % (name, w.acked_count(),
+                                                            w.errors[-5:]))
+            print(self.logs())
+            raise
+        self.failed = False
+
     def close(self, keep_files=False):
         for n in self.nodes.values():
             n._drop_clients()
@@ -330,6 +353,15 @@ class SentinelLab:
 
 # ---------------------------------------------------------------------------------------
 # A writer of numbered keys that records which writes were acknowledged.
+
+
+def lab_fixture(*args, **kw):
+    """The body of a pytest fixture: yields a SentinelLab(*args, **kw) and closes it,
+    keeping its files unless run_scenario saw the scenario pass."""
+    lab = SentinelLab(*args, **kw)
+    lab.failed = True
+    yield lab
+    lab.close(keep_files=lab.failed)
 
 
 class Writer(threading.Thread):

@@ -89,6 +89,39 @@ def start_sentinels(kinds, monitors, extra_lines=None):
     return out
 
 
+def sentinel_master_addr(sentinel, name="mymaster"):
+    """GET-MASTER-ADDR-BY-NAME from a sentinel started by start_sentinels (with its
+    password): (ip, port), or None."""
+    got = sclient(sentinel).execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", name)
+    return None if got is None else (got[0], int(got[1]))
+
+
+def wait_new_master(sentinels, old_port, reps, name="mymaster", password=None):
+    """Every sentinel of `sentinels` names the same replica of `reps` as the master of
+    `name` instead of 127.0.0.1:`old_port`; that replica reports role master and the
+    other replicas follow it. Returns the promoted replica."""
+    old = ("127.0.0.1", old_port)
+
+    def switched():
+        seen = {sentinel_master_addr(s, name) for s in sentinels}
+        return len(seen) == 1 and seen.pop() not in (None, old)
+    wait_for(switched, 30, "the sentinels switched to one new master")
+    new_port = sentinel_master_addr(sentinels[0], name)[1]
+    promoted = next(r for r in reps if r.port == new_port)
+    others = [r for r in reps if r is not promoted]
+    wait_for(lambda: client(promoted.port, password=password).info("replication")["role"]
+             == "master", 10, "the promoted replica reports role master")
+    wait_for(lambda: all(client(r.port, password=password).info("replication")["master_port"]
+                         == new_port for r in others), 30, "the other replicas re-pointed")
+    return promoted
+
+
+def print_logs(procs):
+    """Print each process's log (sentinels, servers), for a failing test's report."""
+    for p in procs:
+        print("==== %s log\n%s" % (p.name, p.output()))
+
+
 def sclient(sentinel):
     """A decoding client of a sentinel started by start_sentinels (with its password)."""
     return client(sentinel.port, password=sentinel.password, decode_responses=True)

@@ -10,8 +10,8 @@ import pytest
 import redis
 
 from resp import RawConn, parse
-from sentinel_util import (client, master_addr, start_sentinel, start_topology,
-                           wait_for)
+from sentinel_util import (client, master_addr, print_logs, start_sentinel,
+                           start_topology, wait_for)
 from servers import start_redis
 
 MYID_A = "a" * 40
@@ -193,9 +193,7 @@ def run_failover(kinds, topology):
                 if kind == "rhea":
                     assert s.output().count("+switch-master ") == 1, s.output()
         except AssertionError:
-            for s in sentinels:
-                print("==== %s log\n%s" % (s.name, s.output()))
-            print("==== restarted old master log\n%s" % back.output())
+            print_logs(sentinels + [back])
             raise
         finally:
             back.cleanup()

@@ -16,8 +16,8 @@ import time
 import pytest
 
 from resp import RawConn
-from sentinel_util import (client, sclient, sentinel_state, start_sentinels,
-                           start_topology, wait_discovered, wait_for)
+from sentinel_util import (print_logs, sclient, sentinel_state, start_sentinels,
+                           start_topology, wait_discovered, wait_for, wait_new_master)
 
 DATA_PASS = "datapw"
 SENTINEL_PASS = "s3cret"
@@ -40,12 +40,6 @@ def topology():
         p.cleanup()
 
 
-def addr(sentinel):
-    """get-master-addr-by-name, authenticated."""
-    got = sclient(sentinel).execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MON)
-    return None if got is None else (got[0], int(got[1]))
-
-
 def peer_flags(sentinel):
     """{peer port: flags} from SENTINEL SENTINELS."""
     return {int(p["port"]): p["flags"] for p in sentinel_state(sentinel, "SENTINELS")}
@@ -66,22 +60,6 @@ def kill_master_and(master, sentinel):
     sentinel.stop(signal.SIGKILL)
 
 
-def wait_switched(sentinels, master, reps):
-    """Every sentinel of `sentinels` names a replica as the new master, the same one; it
-    is a master and the other replica follows it. Returns the promoted replica."""
-    old = ("127.0.0.1", master.port)
-    wait_for(lambda: len({addr(s) for s in sentinels}) == 1 and addr(sentinels[0])
-             not in (None, old), 30, "the sentinels switched to one new master")
-    new = addr(sentinels[0])
-    promoted = next(r for r in reps if r.port == new[1])
-    other = next(r for r in reps if r is not promoted)
-    wait_for(lambda: data_client(promoted).info("replication")["role"] == "master", 10,
-             "promoted replica is master")
-    wait_for(lambda: data_client(other).info("replication")["master_port"] == new[1], 30,
-             "the other replica re-pointed")
-    return promoted
-
-
 def raw(sentinel, *cmd):
     """One command on a fresh unauthenticated connection: the exact reply bytes."""
     c = RawConn(sentinel.port)
@@ -89,15 +67,6 @@ def raw(sentinel, *cmd):
         return c.call(*cmd)
     finally:
         c.close()
-
-
-def data_client(server):
-    return client(server.port, password=DATA_PASS, decode_responses=True)
-
-
-def dump(sentinels):
-    for s in sentinels:
-        print("==== %s log\n%s" % (s.name, s.output()))
 
 
 def test_password_protected_mixed_sentinels_discover_and_fail_over(topology):
@@ -121,7 +90,7 @@ def test_password_protected_mixed_sentinels_discover_and_fail_over(topology):
         survivors = [rhea, real]
         ids = {s.name: myid(s) for s in survivors}
         kill_master_and(master, sentinels[1])
-        wait_switched(survivors, master, reps)
+        wait_new_master(survivors, master.port, reps, MON, DATA_PASS)
         wait_for(lambda: all("+switch-master " in s.output() for s in survivors), 10,
                  "+switch-master logged by both")
         leaders = [s for s in survivors if "+elected-leader " in s.output()]
@@ -132,7 +101,7 @@ def test_password_protected_mixed_sentinels_discover_and_fail_over(topology):
         assert "+vote-for-leader %s " % ids[leader.name] in voter.output()
         assert rhea.output().count("+switch-master ") == 1
     except BaseException:
-        dump(sentinels)
+        print_logs(sentinels)
         raise
     finally:
         for s in sentinels:
@@ -155,7 +124,7 @@ def wrong_pass_observations(kind, topology):
                 "peers see the odd one": sorted(peer_flags(s)[odd.port] for s in (ok, other))}
         ok_id = myid(ok)
         kill_master_and(master, other)
-        wait_switched([ok, odd], master, reps)
+        wait_new_master([ok, odd], master.port, reps, MON, DATA_PASS)
         wait_for(lambda: all("+switch-master " in s.output() for s in (ok, odd)), 10,
                  "+switch-master logged by both (the leader's when its failover ends)")
         log = odd.output()
@@ -166,7 +135,7 @@ def wrong_pass_observations(kind, topology):
         assert ok.output().count("+switch-master ") == 1
         return seen
     except BaseException:
-        dump(sentinels)
+        print_logs(sentinels)
         raise
     finally:
         for s in sentinels:

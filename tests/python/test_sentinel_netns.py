@@ -30,8 +30,8 @@ import time
 import pytest
 
 import netns
-from sentinel_lab import (SEED_MAX_OUTAGE, SentinelLab, SentinelPyWriter,
-                          check_acked_writes, kill_and_fail_over, seed_present)
+from sentinel_lab import (SEED_MAX_OUTAGE, check_acked_writes, kill_and_fail_over,
+                          lab_fixture, seed_present)
 
 pytestmark = [
     pytest.mark.skipif(not netns.available(), reason="needs root and iproute2"),
@@ -41,17 +41,12 @@ pytestmark = [
 
 @pytest.fixture(params=["redis", "rhea"])
 def lab(request):
-    lab = SentinelLab(request.param)
-    lab.failed = True
-    yield lab
-    lab.close(keep_files=lab.failed)
+    yield from lab_fixture(request.param)
 
 
 def scenario(lab):
     lab.start_all()
-    writer = SentinelPyWriter(lab.sentinel_addrs(), ns=lab.client_ns)
-    lab.writer = writer
-    writer.start()
+    writer = lab.start_writer()
     try:
         writer.wait_acks_after(time.time(), count=200, timeout=20)
         master = lab["node1"]
@@ -75,12 +70,4 @@ def scenario(lab):
 
 
 def test_seed_deployment_fails_over_twice_without_losing_settled_writes(lab):
-    try:
-        lab.in_client(scenario, lab)
-    except BaseException:
-        w = getattr(lab, "writer", None)
-        if w is not None:
-            print("writer: %d acked, last errors %s" % (w.acked_count(), w.errors[-5:]))
-        print(lab.logs())
-        raise
-    lab.failed = False
+    lab.run_scenario(scenario)

@@ -31,9 +31,8 @@ import redis.retry
 
 import netns
 from sentinel_lab import (SEED_MASTER_NAME, SEED_MAX_OUTAGE, SEED_PASSWORD, SENTINEL_PORT,
-                          SERVER_PORT, SentinelLab, SentinelPyWriter, Writer, as_map,
-                          check_acked_writes, seed_present, switch_count,
-                          wait_promoted)
+                          SERVER_PORT, Writer, as_map, check_acked_writes, lab_fixture,
+                          seed_present, switch_count, wait_promoted)
 
 pytestmark = [
     pytest.mark.skipif(not netns.available(), reason="needs root and iproute2"),
@@ -49,10 +48,7 @@ EXTRA_PARTITION = 3.0
 
 @pytest.fixture(params=["redis", "rhea"])
 def lab(request):
-    lab = SentinelLab(request.param)
-    lab.failed = True
-    yield lab
-    lab.close(keep_files=lab.failed)
+    yield from lab_fixture(request.param)
 
 
 def _fresh(node, port, password):
@@ -102,9 +98,7 @@ def scenario(lab):
     lab.start_all()
     old = lab["node1"]
     majority = [lab["node2"], lab["node3"]]
-    writer = SentinelPyWriter(lab.sentinel_addrs(), ns=lab.client_ns)
-    lab.writer = writer
-    writer.start()
+    writer = lab.start_writer()
     iso = None
     try:
         writer.wait_acks_after(time.time(), count=200, timeout=20)
@@ -168,14 +162,4 @@ def scenario(lab):
 
 
 def test_isolated_master_is_demoted_and_the_majority_fails_over_once(lab):
-    try:
-        lab.in_client(scenario, lab)
-    except BaseException:
-        for name in ("writer", "iso"):
-            w = getattr(lab, name, None)
-            if w is not None:
-                print("%s: %d acked, last errors %s" % (name, w.acked_count(),
-                                                        w.errors[-5:]))
-        print(lab.logs())
-        raise
-    lab.failed = False
+    lab.run_scenario(scenario, threads=("writer", "iso"))

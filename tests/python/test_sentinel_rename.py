@@ -16,8 +16,8 @@ import pytest
 import redis
 
 from servers import start_redis, start_rhea
-from sentinel_util import (client, master_addr, start_sentinels, start_topology,
-                           wait_discovered, wait_for)
+from sentinel_util import (client, print_logs, start_sentinels, start_topology,
+                           wait_discovered, wait_for, wait_new_master)
 
 RENAMES = {"CONFIG": "xconfig", "SLAVEOF": "xslaveof", "REPLICAOF": "xreplicaof"}
 SERVER_CONF = "\n".join("rename-command %s %s" % kv for kv in RENAMES.items()) + \
@@ -55,25 +55,13 @@ def check_renamed(server):
 def wait_reconfigured(sentinels, old_port, reps):
     """All sentinels name one replica; it is master with no replicaof line in its file,
     the other replica follows it and its file says so. Returns the promoted one."""
-    wait_for(lambda: len({master_addr(s.port) for s in sentinels}) == 1
-             and master_addr(sentinels[0].port) not in (None, ("127.0.0.1", old_port)),
-             30, "the sentinels switched to one new master")
-    new_port = master_addr(sentinels[0].port)[1]
-    promoted = next(r for r in reps if r.port == new_port)
+    promoted = wait_new_master(sentinels, old_port, reps)
+    new_port = promoted.port
     other = next(r for r in reps if r is not promoted)
-    wait_for(lambda: client(promoted.port).info("replication")["role"] == "master", 10,
-             "the promoted replica reports role master")
-    wait_for(lambda: client(other.port).info("replication")["master_port"] == new_port, 30,
-             "the other replica re-pointed")
     wait_for(lambda: replicaof_lines(other) == ["replicaof 127.0.0.1 %d" % new_port], 10,
              "the other replica's config file rewritten")
     assert replicaof_lines(promoted) == [], replicaof_lines(promoted)
     return promoted
-
-
-def dump(procs):
-    for p in procs:
-        print("==== %s log\n%s" % (p.name, p.output()))
 
 
 @pytest.mark.parametrize("topology", ["redis", "rhea"], indirect=True)
@@ -100,7 +88,7 @@ def test_rhea_sentinels_fail_over_with_renamed_commands(topology):
         for s in sentinels:
             assert s.output().count("+switch-master ") == 1, s.name
     except BaseException:
-        dump(sentinels + reps + ([back] if back else []))
+        print_logs(sentinels + reps + ([back] if back else []))
         raise
     finally:
         if back is not None:
@@ -124,7 +112,7 @@ def test_mixed_sentinels_follow_a_rhea_failover_with_renamed_commands(topology):
                  "the Rhea sentinel's failover ended")
         assert "+elected-leader " in sentinels[0].output()
     except BaseException:
-        dump(sentinels + [master] + reps)
+        print_logs(sentinels + [master] + reps)
         raise
     finally:
         for s in sentinels:
