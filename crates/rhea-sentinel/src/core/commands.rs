@@ -62,7 +62,8 @@ impl Sentinel {
         runid: &str,
         now: i64,
     ) -> IsMasterDownReply {
-        let mi = self.masters.iter().position(|m| self.g.addr_is(&m.inst.addr, ip, port));
+        let names = self.g.names(ip, port);
+        let mi = self.masters.iter().position(|m| names(&m.inst.addr));
         let mut r = IsMasterDownReply { down: false, leader: None, leader_epoch: 0 };
         let Some(mi) = mi else { return r };
         let m = &mut self.masters[mi];

@@ -16,11 +16,11 @@ impl Sentinel {
         let Some(mi) = self.master_index(&h.master_name) else { return };
         let runid = h.sentinel_runid.clone();
 
-        let g = &self.g;
-        let mut si = self.masters[mi].sentinels.iter().position(|s| {
-            g.addr_is(&s.addr, &h.sentinel_ip, h.sentinel_port)
-                && s.runid.as_deref() == Some(runid.as_str())
-        });
+        let names_peer = self.g.names(&h.sentinel_ip, h.sentinel_port);
+        let mut si = self.masters[mi]
+            .sentinels
+            .iter()
+            .position(|s| names_peer(&s.addr) && s.runid.as_deref() == Some(runid.as_str()));
 
         if si.is_none() {
             // A known runid at a new address: drop the old entry, re-add it below.
@@ -36,10 +36,8 @@ impl Sentinel {
                     true,
                     &rest,
                 );
-            } else if let Some(other) = self.masters[mi]
-                .sentinels
-                .iter()
-                .position(|s| self.g.addr_is(&s.addr, &h.sentinel_ip, h.sentinel_port))
+            } else if let Some(other) =
+                self.masters[mi].sentinels.iter().position(|s| names_peer(&s.addr))
             {
                 // Another runid claims this address: the old one is gone (restarted
                 // without its config); forget it under every master.

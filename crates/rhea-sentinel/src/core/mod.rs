@@ -109,17 +109,25 @@ impl Global {
         Some(Addr { hostname: host.to_string(), ip, port })
     }
 
-    /// `sentinelAddrEqualsHostname` and the port: `host` (as a peer or a replica wrote
-    /// it) names `a`. It is resolved and compared by IP; a name that does not resolve
-    /// is compared with the hostname (with resolve-hostnames) or the IP as text.
+    /// `sentinelAddrEqualsHostname` and the port: does `host` (as a peer or a replica
+    /// wrote it) name `a`? See [`Self::names`].
     pub fn addr_is(&self, a: &Addr, host: &str, port: u16) -> bool {
-        if a.port != port {
-            return false;
-        }
-        match resolve_ip(host, self.resolve_hostnames, &self.resolver) {
-            Some(ip) => a.ip.eq_ignore_ascii_case(&ip),
-            None if self.resolve_hostnames => a.hostname.eq_ignore_ascii_case(host),
-            None => a.ip.eq_ignore_ascii_case(host),
+        self.names(host, port)(a)
+    }
+
+    /// [`Self::addr_is`] with `host` resolved once, for a search over many addresses:
+    /// compared by IP; a name that does not resolve is compared with the hostname (with
+    /// resolve-hostnames) or the IP as text.
+    pub fn names<'h>(&self, host: &'h str, port: u16) -> impl Fn(&Addr) -> bool + 'h {
+        let resolved = resolve_ip(host, self.resolve_hostnames, &self.resolver);
+        let by_hostname = self.resolve_hostnames;
+        move |a: &Addr| {
+            a.port == port
+                && match &resolved {
+                    Some(ip) => a.ip.eq_ignore_ascii_case(ip),
+                    None if by_hostname => a.hostname.eq_ignore_ascii_case(host),
+                    None => a.ip.eq_ignore_ascii_case(host),
+                }
         }
     }
 
