@@ -104,12 +104,7 @@ impl Acl {
 
     /// ACL SETUSER (`ACLStringSetUser`): create or change `name`, all rules or none.
     pub fn set_user(&mut self, name: &[u8], args: &[Vec<u8>]) -> Result<(), String> {
-        let merged = rules::merge_selectors(args).map_err(|start| {
-            format!(
-                "Unmatched parenthesis in acl selector starting at '{}'.",
-                String::from_utf8_lossy(&args[start])
-            )
-        })?;
+        let merged = merge_or_explain(args)?;
         let base = match self.users.get(name) {
             Some(u) => (**u).clone(),
             None => self.new_user(name),
@@ -145,12 +140,7 @@ impl Acl {
             } else {
                 self.new_user(name)
             };
-            let merged = rules::merge_selectors(args).map_err(|start| {
-                format!(
-                    "Unmatched parenthesis in acl selector starting at '{}'.",
-                    String::from_utf8_lossy(&args[start])
-                )
-            })?;
+            let merged = merge_or_explain(args)?;
             for r in &merged {
                 rules::apply(&mut u, r, &self.cx()).map_err(|e| {
                     format!(
@@ -181,6 +171,17 @@ impl Acl {
             .map(|u| format!("user {} {}", u.name_str(), describe::describe_user(u, &self.index)))
             .collect()
     }
+}
+
+/// [`rules::merge_selectors`] with Redis's message for a selector left open (SETUSER
+/// and `user` lines say the same).
+fn merge_or_explain(args: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, String> {
+    rules::merge_selectors(args).map_err(|start| {
+        format!(
+            "Unmatched parenthesis in acl selector starting at '{}'.",
+            String::from_utf8_lossy(&args[start])
+        )
+    })
 }
 
 /// The users a server started with `cfg` has, as `user` lines: what CONFIG REWRITE

@@ -52,45 +52,55 @@ fn text(b: &[u8]) -> String {
 
 // ===== ACL LOG entries =====
 
-/// Record a refused command (`addACLLogEntry`).
-pub fn log_denial(
+/// May `c` run `cmd` with `argv` under its user's rules? A refusal is recorded in ACL
+/// LOG with `context` (dispatch: where the client is; EXEC's re-check: multi). A client
+/// whose user has every permission (or the master link, which has none) passes at once.
+pub fn check_client(
     srv: &mut Server,
     c: &Client,
-    refusal: Refusal,
-    context: Context,
     cmd: &Command,
     argv: &[Bytes],
-) {
+    context: Context,
+) -> Result<(), Refusal> {
+    let Some(user) = c.user.as_ref().filter(|u| !u.unrestricted) else { return Ok(()) };
+    let refusal = check::check(user, &srv.acl.index, cmd, argv).err();
+    let Some(refusal) = refusal else { return Ok(()) };
     let object = match refusal.0 {
         Denied::Command => cmd.name.to_string(),
         Denied::Key | Denied::Channel => text(&argv[refusal.1]),
         Denied::Auth => text(&argv[0]),
     };
-    let entry = Entry {
-        count: 1,
-        reason: refusal.0,
-        context,
-        object,
-        username: c.user_name(),
-        created: Instant::now(),
-        client_info: c.info_line(Instant::now()),
-    };
-    srv.acl.log.add(entry, srv.loaded.config.acllog_max_len as usize);
+    add_log_entry(srv, c, refusal.0, context, object, c.user_name());
+    Err(refusal)
 }
 
 /// Record a failed AUTH / HELLO AUTH: the object is the command as sent, the user name
 /// the one tried.
 pub fn log_auth_failure(ctx: &mut Ctx<'_>, cmd_name: &[u8], user: &[u8]) {
+    let context = if ctx.client.multi.is_some() { Context::Multi } else { Context::Toplevel };
+    add_log_entry(ctx.srv, ctx.client, Denied::Auth, context, text(cmd_name), text(user));
+}
+
+/// `addACLLogEntry`.
+fn add_log_entry(
+    srv: &mut Server,
+    c: &Client,
+    reason: Denied,
+    context: Context,
+    object: String,
+    username: String,
+) {
+    let now = Instant::now();
     let entry = Entry {
         count: 1,
-        reason: Denied::Auth,
-        context: if ctx.client.multi.is_some() { Context::Multi } else { Context::Toplevel },
-        object: text(cmd_name),
-        username: text(user),
-        created: Instant::now(),
-        client_info: ctx.client.info_line(Instant::now()),
+        reason,
+        context,
+        object,
+        username,
+        created: now,
+        client_info: c.info_line(now),
     };
-    ctx.srv.acl.log.add(entry, ctx.srv.loaded.config.acllog_max_len as usize);
+    srv.acl.log.add(entry, srv.loaded.config.acllog_max_len as usize);
 }
 
 // ===== subcommands =====

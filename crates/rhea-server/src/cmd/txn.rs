@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use rhea_resp::Reply;
 
-use crate::acl::check::{self, Denied};
+use crate::acl::check::Denied;
 use crate::acl::log::Context;
 use crate::engine::ctx::Ctx;
 use crate::engine::dispatch;
@@ -114,9 +114,8 @@ fn exec(ctx: &mut Ctx<'_>, _: &[Bytes]) -> Reply {
 /// changed since it was queued) and answers a refused one with 7.0's error, logged in
 /// ACL LOG with the `multi` context; the other commands still run.
 fn acl_recheck(ctx: &mut Ctx<'_>, cmd: &'static Command, argv: &[Bytes]) -> Option<Reply> {
-    let user = ctx.client.user.as_ref().filter(|u| !u.unrestricted)?;
-    let refusal = check::check(user, &ctx.srv.acl.index, cmd, argv).err()?;
-    crate::cmd::acl::log_denial(ctx.srv, ctx.client, refusal, Context::Multi, cmd, argv);
+    let refusal =
+        crate::cmd::acl::check_client(ctx.srv, ctx.client, cmd, argv, Context::Multi).err()?;
     let reason = match refusal.0 {
         Denied::Command => "no permission to execute the command or subcommand",
         Denied::Key => "no permission to touch the specified keys",

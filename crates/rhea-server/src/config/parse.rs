@@ -36,9 +36,9 @@ struct Loader {
     /// for the Sentinel to apply once the whole configuration is read. `None` outside
     /// Sentinel mode, where such a line is an error.
     sentinel_lines: Option<Vec<SentinelLine>>,
-    /// The command table `rename-command` lines are checked against, renamed as the
-    /// lines go (Redis renames in its live table while loading), built at the first one.
-    renaming: Option<CommandTable>,
+    /// The command table `rename-command` and `user` lines are checked against, renamed
+    /// as the lines go (Redis renames in its live table while loading); see `table()`.
+    table: Option<CommandTable>,
 }
 
 /// Load the configuration from the command line, as `redis-server` does.
@@ -69,7 +69,7 @@ fn load_mode(
         save_loaded: false,
         depth: 0,
         sentinel_lines: sentinel_mode.then(Vec::new),
-        renaming: None,
+        table: None,
     };
     let (path, from_stdin, options) = command_line(args, &loader.cfg.dir);
     if args.is_empty() {
@@ -280,18 +280,23 @@ impl Loader {
         r.map_err(LineError::Nested)
     }
 
-    /// `rename-command`: checked against the table this process will serve (Sentinel's
-    /// in Sentinel mode), and recorded for the engine to apply.
-    fn rename_command(&mut self, from: &[u8], to: &[u8]) -> Result<(), LineError> {
+    /// The command table this process will serve (Sentinel's in Sentinel mode), with the
+    /// `rename-command` lines read so far applied; built at the first line that needs it.
+    fn table(&mut self) -> &mut CommandTable {
         let sentinel = self.sentinel_lines.is_some();
-        let table = self.renaming.get_or_insert_with(|| {
+        self.table.get_or_insert_with(|| {
             if sentinel {
                 crate::cmd::sentinel_command_table()
             } else {
                 crate::cmd::command_table()
             }
-        });
-        table.rename(from, to)?;
+        })
+    }
+
+    /// `rename-command`: checked against the table this process will serve (Sentinel's
+    /// in Sentinel mode), and recorded for the engine to apply.
+    fn rename_command(&mut self, from: &[u8], to: &[u8]) -> Result<(), LineError> {
+        self.table().rename(from, to)?;
         self.cfg.renamed_commands.push((from.to_vec(), to.to_vec()));
         Ok(())
     }
@@ -310,12 +315,7 @@ impl Loader {
             )
             .into());
         }
-        let table = if self.sentinel_lines.is_some() {
-            crate::cmd::sentinel_command_table()
-        } else {
-            crate::cmd::command_table()
-        };
-        if let Err((j, why)) = crate::acl::validate_config_line(&table, &argv[2..]) {
+        if let Err((j, why)) = crate::acl::validate_config_line(self.table(), &argv[2..]) {
             return Err(format!("Error in user declaration '{}': {why}", declared(&argv[j])).into());
         }
         self.cfg.user_lines.push(argv[1..].to_vec());

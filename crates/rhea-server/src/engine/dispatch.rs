@@ -114,12 +114,8 @@ fn check_and_run(srv: &mut Server, c: &mut Client, argv: &[Bytes]) -> Option<Rep
         let text = "ERR Command not allowed inside a transaction".to_string();
         return Some(reject(srv, c, Some(cmd), text));
     }
-    // ACL: the default user with every permission takes the `unrestricted` fast path.
-    if let Some(user) = c.user.as_ref().filter(|u| !u.unrestricted)
-        && let Err(refusal) = crate::acl::check::check(user, &srv.acl.index, cmd, argv)
-    {
-        let context = if c.multi.is_some() { Context::Multi } else { Context::Toplevel };
-        crate::cmd::acl::log_denial(srv, c, refusal, context, cmd, argv);
+    let context = if c.multi.is_some() { Context::Multi } else { Context::Toplevel };
+    if let Err(refusal) = crate::cmd::acl::check_client(srv, c, cmd, argv, context) {
         let text = match refusal.0 {
             Denied::Command => {
                 format!("NOPERM this user has no permissions to run the '{}' command", cmd.name)

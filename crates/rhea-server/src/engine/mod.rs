@@ -855,40 +855,37 @@ impl Server {
         if let Some(s) = &self.sentinel {
             s.users_changed(self.acl.user_lines());
         }
-        let default = self.acl.default_user();
-        let fresh =
-            |acl: &crate::acl::Acl, c: &Client| -> Option<Option<Arc<crate::acl::user::User>>> {
-                let u = c.user.as_ref()?;
-                if reload && u.name != crate::acl::DEFAULT_USER {
-                    return Some(None);
-                }
-                Some(acl.users.get(&u.name).cloned())
+        let acl = &self.acl;
+        let default = acl.default_user();
+        // Give `c` its user's new version; true when that user is gone (the client is
+        // then logged out as the default user, to be disconnected by the caller).
+        let refresh = |c: &mut Client| -> bool {
+            let Some(u) = &c.user else { return false };
+            let now = if reload && u.name != crate::acl::DEFAULT_USER {
+                None
+            } else {
+                acl.users.get(&u.name).cloned()
             };
+            let gone = now.is_none();
+            c.user = Some(now.unwrap_or_else(|| default.clone()));
+            if gone {
+                c.set_authenticated(false);
+            }
+            gone
+        };
         let mut gone = Vec::new();
         for c in self.clients.values_mut() {
-            match fresh(&self.acl, c) {
-                None => {}
-                Some(Some(u)) => c.user = Some(u),
-                Some(None) => {
-                    c.user = Some(default.clone());
-                    c.set_authenticated(false);
-                    gone.push(c.id);
-                }
+            if refresh(c) {
+                gone.push(c.id);
             }
+        }
+        if let Some(c) = current
+            && refresh(c)
+        {
+            c.close_after_reply = true;
         }
         for id in gone {
             self.close_client(id);
-        }
-        if let Some(c) = current {
-            match fresh(&self.acl, c) {
-                None => {}
-                Some(Some(u)) => c.user = Some(u),
-                Some(None) => {
-                    c.user = Some(default);
-                    c.set_authenticated(false);
-                    c.close_after_reply = true;
-                }
-            }
         }
         self.shared.auth_required.store(self.acl.default_requires_auth(), Ordering::Relaxed);
     }
