@@ -111,7 +111,8 @@ def test_seed_node1_config_starts_unchanged_but_bind(lab):
     conf = os.path.join(d, "redis-node1.conf")
     with open(conf, "w") as f:
         f.write(text)
-    lab.spawn("srv", [rhea_bin(), "server", conf], os.path.join(d, "rhea.log"))
+    # In its own directory: the seed's save points write dump.rdb there at shutdown.
+    lab.spawn("srv", [rhea_bin(), "server", conf], os.path.join(d, "rhea.log"), cwd=d)
     srv_addr = lab.addr("srv")
     wait_listening(lab, "cli", srv_addr, 6379)
     got = talk(lab, "cli", srv_addr, 6379,

@@ -127,9 +127,12 @@ def test_redis_server_symlink_and_flags():
 
 def test_loglevel_warning_hides_notices():
     port = free_port()
+    # A fresh directory: a dump.rdb left in the working directory would be loaded, and a
+    # SIGTERM during loading is logged with other words.
     p = subprocess.Popen([rhea_bin(), "server", "--port", str(port), "--bind", "127.0.0.1",
                           "--save", "", "--loglevel", "warning"],
-                         stdout=subprocess.PIPE, text=True)
+                         stdout=subprocess.PIPE, text=True,
+                         cwd=tempfile.mkdtemp(prefix="rhea-loglevel-"))
     assert wait_port(port)
     p.send_signal(signal.SIGTERM)
     out, _ = p.communicate(timeout=10)
