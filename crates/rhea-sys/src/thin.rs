@@ -10,6 +10,14 @@
 //! Layout of the allocation (alignment 1): `[len: u32 native-endian][bytes]`; a length of
 //! `u32::MAX` or more is written as `u32::MAX` followed by the real length as a `u64`,
 //! so every length a `Vec` can hold is representable.
+//!
+//! ## The tag
+//! The pointer's top [`TAG_BITS`] bits are free (user-space addresses fit in 57 bits even
+//! with 5-level paging) and hold a small tag that the owner may set: the keyspace dict
+//! stores there a few bits of the key's hash, so a chain walk can skip a node whose tag
+//! differs without reading the key's allocation — on a large keyspace that read is a
+//! cache miss per visited node, the single biggest cost of a lookup that misses. The tag
+//! is not part of the value: equality, hashing and ordering ignore it; a clone keeps it.
 
 #![allow(unsafe_code)]
 
@@ -23,9 +31,15 @@ const SHORT_HEADER: usize = size_of::<u32>();
 const LONG_HEADER: usize = SHORT_HEADER + size_of::<u64>();
 const LONG_MARK: u32 = u32::MAX;
 
+/// Bits of tag kept in the pointer's top bits (see the module docs).
+pub const TAG_BITS: u32 = 7;
+const TAG_SHIFT: u32 = usize::BITS - TAG_BITS;
+const ADDR_MASK: usize = usize::MAX >> TAG_BITS;
+
 /// An owned, immutable `[u8]` that is one pointer wide.
 pub struct ThinBytes {
-    /// Points at the header; the allocation was made with [`layout_for`] of the length.
+    /// Points at the header, with the tag in the top [`TAG_BITS`] bits; the allocation
+    /// was made with [`layout_for`] of the length.
     ptr: NonNull<u8>,
 }
 
@@ -51,6 +65,8 @@ impl ThinBytes {
         // SAFETY: `layout` has a non-zero size (the header is at least 4 bytes).
         let raw = unsafe { alloc(layout) };
         let Some(ptr) = NonNull::new(raw) else { handle_alloc_error(layout) };
+        // A tag must never alter the address; no Linux user-space address reaches here.
+        assert!(raw.addr() & !ADDR_MASK == 0, "allocation above the 57-bit address space");
         let header = header_for(len);
         // SAFETY: the allocation is `header + len` bytes; the header writes stay within
         // its first `header` bytes and the copy fills exactly the following `len`;
@@ -67,16 +83,34 @@ impl ThinBytes {
         ThinBytes { ptr }
     }
 
+    /// The allocation's address, the tag stripped.
+    fn raw(&self) -> *mut u8 {
+        self.ptr.as_ptr().map_addr(|a| a & ADDR_MASK)
+    }
+
+    /// The tag (0 until [`ThinBytes::set_tag`]).
+    pub fn tag(&self) -> u8 {
+        (self.ptr.as_ptr().addr() >> TAG_SHIFT) as u8
+    }
+
+    /// Keep `tag`'s low [`TAG_BITS`] bits in the pointer.
+    pub fn set_tag(&mut self, tag: u8) {
+        let tag = (tag as usize & ((1 << TAG_BITS) - 1)) << TAG_SHIFT;
+        let raw = self.raw().map_addr(|a| a | tag);
+        // SAFETY: `raw` is the allocation's non-null address (`new` asserted that it
+        // leaves the tag bits clear) with bits added, so it is non-null too.
+        self.ptr = unsafe { NonNull::new_unchecked(raw) };
+    }
+
     pub fn len(&self) -> usize {
         // SAFETY: every ThinBytes starts with a 4-byte header, and a long one with 12;
         // both were written in `new` before the pointer escaped.
         unsafe {
-            let short = u32::from_ne_bytes(self.ptr.as_ptr().cast::<[u8; 4]>().read());
+            let short = u32::from_ne_bytes(self.raw().cast::<[u8; 4]>().read());
             if short != LONG_MARK {
                 return short as usize;
             }
-            u64::from_ne_bytes(self.ptr.as_ptr().add(SHORT_HEADER).cast::<[u8; 8]>().read())
-                as usize
+            u64::from_ne_bytes(self.raw().add(SHORT_HEADER).cast::<[u8; 8]>().read()) as usize
         }
     }
 
@@ -88,7 +122,7 @@ impl ThinBytes {
         let len = self.len();
         // SAFETY: the `len` bytes after the header were initialised in `new`, live as
         // long as `self`, and are never written again.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(header_for(len)), len) }
+        unsafe { std::slice::from_raw_parts(self.raw().add(header_for(len)), len) }
     }
 }
 
@@ -96,13 +130,15 @@ impl Drop for ThinBytes {
     fn drop(&mut self) {
         // SAFETY: the block was allocated in `new` with exactly this layout (the length,
         // and so the layout, never changes) and is freed only here.
-        unsafe { dealloc(self.ptr.as_ptr(), layout_for(self.len())) }
+        unsafe { dealloc(self.raw(), layout_for(self.len())) }
     }
 }
 
 impl Clone for ThinBytes {
     fn clone(&self) -> ThinBytes {
-        ThinBytes::new(self.as_slice())
+        let mut copy = ThinBytes::new(self.as_slice());
+        copy.set_tag(self.tag());
+        copy
     }
 }
 
