@@ -55,6 +55,15 @@ impl Buf {
             Buf::Owned(ThinBytes::new(&v), enc)
         }
     }
+
+    /// [`Buf::from_vec`] from borrowed bytes: the stored form is the only copy made.
+    fn from_slice(v: &[u8], enc: StrEnc) -> Buf {
+        if v.len() >= SHARED_STR_MIN {
+            Buf::Shared(Arc::new(v.to_vec()), enc)
+        } else {
+            Buf::Owned(ThinBytes::new(v), enc)
+        }
+    }
 }
 
 /// A shared large string handed out as `Bytes` without copying it.
@@ -80,14 +89,24 @@ impl Str {
     /// Encoding as `tryObjectEncoding` picks it for values stored by SET and friends.
     pub fn new(bytes: impl Into<Vec<u8>>) -> Str {
         let bytes = bytes.into();
-        let enc = if bytes.len() <= 20 && parse_i64(&bytes).is_some() {
+        let enc = Str::encoding_for(&bytes);
+        Str::with(bytes, enc)
+    }
+
+    /// [`Str::new`] for bytes the caller keeps (a command's argument): copied once,
+    /// into the stored form.
+    pub fn from_slice(bytes: &[u8]) -> Str {
+        Str(Buf::from_slice(bytes, Str::encoding_for(bytes)))
+    }
+
+    fn encoding_for(bytes: &[u8]) -> StrEnc {
+        if bytes.len() <= 20 && parse_i64(bytes).is_some() {
             StrEnc::Int
         } else if bytes.len() <= EMBSTR_LIMIT {
             StrEnc::Embstr
         } else {
             StrEnc::Raw
-        };
-        Str::with(bytes, enc)
+        }
     }
 
     /// A value modified in place (APPEND, SETRANGE): always `raw`.

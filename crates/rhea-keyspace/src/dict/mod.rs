@@ -70,6 +70,32 @@ impl CloneCost for rhea_sys::ThinBytes {
     }
 }
 impl CloneCost for () {}
+
+/// A few bits of a key's hash kept beside the key where its type has room for them, so
+/// chain walks pass other keys without reading them (see [`rhea_sys::ThinBytes`]'s tag;
+/// the keyspace's keys are `ThinBytes`). Types without room keep the defaults: every
+/// node matches and the key comparison decides.
+pub trait KeyTag {
+    fn set_tag_of(&mut self, _hash: u64) {}
+    fn tag_matches(&self, _tag: u8) -> bool {
+        true
+    }
+    /// The tag for a hash: its top bits (the bucket index uses the low ones).
+    fn tag_of(hash: u64) -> u8 {
+        (hash >> (u64::BITS - rhea_sys::thin::TAG_BITS)) as u8
+    }
+}
+
+impl KeyTag for rhea_sys::ThinBytes {
+    fn set_tag_of(&mut self, hash: u64) {
+        self.set_tag(Self::tag_of(hash));
+    }
+    fn tag_matches(&self, tag: u8) -> bool {
+        self.tag() == tag
+    }
+}
+impl KeyTag for bytes::Bytes {}
+impl KeyTag for u32 {}
 impl CloneCost for u32 {}
 impl CloneCost for i64 {}
 impl CloneCost for f64 {}
@@ -96,7 +122,7 @@ impl<K, V> Default for Dict<K, V> {
     }
 }
 
-impl<K: Hash + Eq, V> Dict<K, V> {
+impl<K: Hash + Eq + KeyTag, V> Dict<K, V> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -126,20 +152,21 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         self.hasher.hash_one(key)
     }
 
-    /// The node holding `key` and the table it is in: `ht[0]`, then `ht[1]` while
-    /// rehashing (`dictFind`'s walk). Copies nothing.
-    fn find_node<Q>(&self, h: u64, key: &Q) -> Option<(usize, &Node<K, V>)>
+    /// The node holding `key`, the table it is in and its position in its chain:
+    /// `ht[0]`, then `ht[1]` while rehashing (`dictFind`'s walk). Copies nothing.
+    fn find_node<Q>(&self, h: u64, key: &Q) -> Option<(usize, usize, &Node<K, V>)>
     where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
         let tables = if self.is_rehashing() { 2 } else { 1 };
+        let tag = K::tag_of(h);
         (0..tables).find_map(|t| {
             let table = &self.ht[t];
             if table.size == 0 {
                 return None;
             }
-            table.find(h as usize & table.mask(), key).map(|n| (t, n))
+            table.find(h as usize & table.mask(), tag, key).map(|(pos, n)| (t, pos, n))
         })
     }
 
@@ -159,7 +186,7 @@ impl<K: Hash + Eq, V> Dict<K, V> {
         if self.is_empty() {
             return None;
         }
-        self.find_node(self.hash(key), key).map(|(_, n)| (&n.key, &n.val))
+        self.find_node(self.hash(key), key).map(|(_, _, n)| (&n.key, &n.val))
     }
 
     pub fn contains_key<Q>(&self, key: &Q) -> bool
@@ -186,29 +213,29 @@ impl<K: Hash + Eq, V> Dict<K, V> {
 
 /// Mutation needs `Clone` entries: a segment shared with a snapshot is copied first.
 /// Every lookup, insert and delete here first moves one bucket of a rehash in progress.
-impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
+impl<K: Hash + Eq + KeyTag + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
     /// The node holding `key`, its segment made private. A miss copies nothing: the
-    /// table holding the key is found first, read-only.
+    /// table holding the key is found first, read-only; the second walk to the node
+    /// compares nothing (see [`Table::link_at_mut`]).
     fn find_mut<Q>(&mut self, h: u64, key: &Q) -> Option<&mut Node<K, V>>
     where
         K: Borrow<Q>,
         Q: Eq + ?Sized,
     {
-        let (t, _) = self.find_node(h, key)?;
+        let (t, pos, _) = self.find_node(h, key)?;
+        Some(self.node_at_mut(t, h, pos))
+    }
+
+    /// Node `pos` of the chain for hash `h` in table `t`, as [`Dict::find_node`] found it.
+    fn node_at_mut(&mut self, t: usize, h: u64, pos: usize) -> &mut Node<K, V> {
         let table = &mut self.ht[t];
-        let mut link = table.bucket_mut(h as usize & table.mask());
-        while let Some(node) = link {
-            let node = node_mut(node);
-            if node.key.borrow() == key {
-                return Some(node);
-            }
-            link = &mut node.next;
-        }
-        unreachable!("find_node saw the key in this bucket")
+        let link = table.link_at_mut(h as usize & table.mask(), pos);
+        node_mut(link.as_mut().expect("find_node saw the node here"))
     }
 
     /// Insert a key known to be absent, into `ht[1]` while rehashing (`dictAddRaw`).
-    fn push_new(&mut self, h: u64, key: K, val: V) -> &mut V {
+    fn push_new(&mut self, h: u64, mut key: K, val: V) -> &mut V {
+        key.set_tag_of(h);
         let table = &mut self.ht[usize::from(self.rehash_idx.is_some())];
         let idx = h as usize & table.mask();
         &mut table.push(idx, Node { key, val, next: None }).val
@@ -271,8 +298,8 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
         self.rehash_step();
         self.expand_if_needed();
         let h = self.hash(key);
-        if self.find_node(h, key).is_some() {
-            return (&mut self.find_mut(h, key).expect("just found").val, false);
+        if let Some((t, pos, _)) = self.find_node(h, key) {
+            return (&mut self.node_at_mut(t, h, pos).val, false);
         }
         let (k, v) = make();
         (self.push_new(h, k, v), true)
@@ -281,8 +308,8 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
     /// Get the value for `key`, inserting `make()` first if absent.
     pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
         let h = self.prepare_insert(&key);
-        if self.find_node(h, &key).is_some() {
-            return &mut self.find_mut(h, &key).expect("just found").val;
+        if let Some((t, pos, _)) = self.find_node(h, &key) {
+            return &mut self.node_at_mut(t, h, pos).val;
         }
         self.push_new(h, key, make())
     }
@@ -297,20 +324,11 @@ impl<K: Hash + Eq + Clone + CloneCost, V: Clone + CloneCost> Dict<K, V> {
         }
         self.rehash_step();
         let h = self.hash(key);
-        let (t, _) = self.find_node(h, key)?;
+        let (t, pos, _) = self.find_node(h, key)?;
         let table = &mut self.ht[t];
-        let mut link = table.bucket_mut(h as usize & table.mask());
-        let node = loop {
-            if link.as_ref().is_some_and(|n| n.key.borrow() == key) {
-                let mut node = into_node(link.take().expect("checked above"));
-                *link = node.next.take();
-                break node;
-            }
-            match link {
-                None => unreachable!("find_node saw the key in this bucket"),
-                Some(node) => link = &mut node_mut(node).next,
-            }
-        };
+        let link = table.link_at_mut(h as usize & table.mask(), pos);
+        let mut node = into_node(link.take().expect("find_node saw the node here"));
+        *link = node.next.take();
         table.used -= 1;
         self.shrink_if_sparse();
         Some((node.key, node.val))
@@ -399,7 +417,7 @@ impl<K, V> Clone for Dict<K, V> {
     }
 }
 
-impl<K: std::fmt::Debug + Hash + Eq, V: std::fmt::Debug> std::fmt::Debug for Dict<K, V> {
+impl<K: std::fmt::Debug + Hash + Eq + KeyTag, V: std::fmt::Debug> std::fmt::Debug for Dict<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }

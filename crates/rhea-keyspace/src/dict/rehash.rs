@@ -55,14 +55,16 @@ pub fn resize_allowed() -> bool {
     RESIZE_ALLOWED.load(Ordering::Relaxed)
 }
 
-impl<K: Hash + Eq, V> Dict<K, V> {
+impl<K: Hash + Eq + super::KeyTag, V> Dict<K, V> {
     /// Is an incremental rehash in progress (two tables)?
     pub fn is_rehashing(&self) -> bool {
         self.rehash_idx.is_some()
     }
 }
 
-impl<K: Hash + Eq + Clone + super::CloneCost, V: Clone + super::CloneCost> Dict<K, V> {
+impl<K: Hash + Eq + super::KeyTag + Clone + super::CloneCost, V: Clone + super::CloneCost>
+    Dict<K, V>
+{
     /// Start resizing to the smallest power of two holding `size` (`dictExpand`): the
     /// new table is filled by later rehash steps, or installed at once when the current
     /// one is empty. Refused (false) during a rehash, below the entry count, or when the

@@ -37,7 +37,7 @@ fn emit<K, V>(link: &Link<K, V>, visit: &mut impl FnMut(&K, &V)) {
     }
 }
 
-impl<K: Hash + Eq, V> Dict<K, V> {
+impl<K: Hash + Eq + super::KeyTag, V> Dict<K, V> {
     /// One SCAN step: visit the bucket(s) the cursor names (every element in them) and
     /// return the next cursor, 0 when the iteration is complete. Every element present
     /// from the first call to the last is visited at least once, across resizes and

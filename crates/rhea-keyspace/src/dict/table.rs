@@ -20,7 +20,7 @@
 use std::borrow::Borrow;
 use std::sync::Arc;
 
-use super::CloneCost;
+use super::{CloneCost, KeyTag};
 
 #[derive(Clone)]
 pub(super) struct Node<K, V> {
@@ -115,18 +115,22 @@ impl<K, V> Table<K, V> {
         &self.segments[idx >> SEGMENT_BITS][idx & (SEGMENT_BUCKETS - 1)]
     }
 
-    /// The node holding `key` in bucket `idx`, without copying anything.
-    pub fn find<Q>(&self, idx: usize, key: &Q) -> Option<&Node<K, V>>
+    /// The node holding `key` in bucket `idx` and its position in the chain (0 = the
+    /// head), without copying anything. `tag` is [`KeyTag::tag_of`] the key's hash: a
+    /// node whose key carries another tag is passed without reading the key.
+    pub fn find<Q>(&self, idx: usize, tag: u8, key: &Q) -> Option<(usize, &Node<K, V>)>
     where
-        K: Borrow<Q>,
+        K: Borrow<Q> + KeyTag,
         Q: Eq + ?Sized,
     {
         let mut link = self.bucket(idx).as_deref();
+        let mut pos = 0;
         while let Some(node) = link {
-            if node.key.borrow() == key {
-                return Some(node);
+            if node.key.tag_matches(tag) && node.key.borrow() == key {
+                return Some((pos, node));
             }
             link = node.next.as_deref();
+            pos += 1;
         }
         None
     }
@@ -155,6 +159,18 @@ impl<K: Clone + CloneCost, V: Clone + CloneCost> Table<K, V> {
 
     pub fn bucket_mut(&mut self, idx: usize) -> &mut Link<K, V> {
         &mut self.segment_mut(idx >> SEGMENT_BITS)[idx & (SEGMENT_BUCKETS - 1)]
+    }
+
+    /// The link holding node `pos` of bucket `idx`'s chain (as [`Table::find`] numbered
+    /// it), the segment and the nodes before it made private. Compares no keys: the
+    /// lookup that gave `pos` already did, and read the nodes this walk follows again.
+    pub fn link_at_mut(&mut self, idx: usize, pos: usize) -> &mut Link<K, V> {
+        let mut link = self.bucket_mut(idx);
+        for _ in 0..pos {
+            let node = link.as_mut().expect("find counted this many nodes");
+            link = &mut node_mut(node).next;
+        }
+        link
     }
 
     /// Push a node at the head of bucket `idx` (Redis inserts at the head too: recent

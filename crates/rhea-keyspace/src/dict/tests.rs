@@ -248,8 +248,41 @@ fn growing(n: u32) -> (Dict<u32, u32>, u32) {
 
 /// Which table holds `key` (0 or 1), if any.
 fn table_of<V>(d: &Dict<u32, V>, key: u32) -> Option<usize> {
-    let h = d.hash(&key);
-    (0..2).find(|&t| d.ht[t].size > 0 && d.ht[t].find(h as usize & d.ht[t].mask(), &key).is_some())
+    d.find_node(d.hash(&key), &key).map(|(t, _, _)| t)
+}
+
+/// Keys that carry a hash tag (the keyspace's `ThinBytes`): lookups, replacements and
+/// removals stay exact through growth, shrinking and a snapshot that shares the nodes,
+/// and every stored key carries its own hash's tag.
+#[test]
+fn tagged_keys_are_found_exactly_through_resizes_and_snapshots() {
+    use super::KeyTag;
+    use rhea_sys::ThinBytes;
+    let key = |i: u32| ThinBytes::from(format!("key:{i}").into_bytes());
+    let mut d: Dict<ThinBytes, u32> = Dict::new();
+    for i in 0..20_000 {
+        assert_eq!(d.insert(key(i), i), None);
+    }
+    let snapshot = d.clone();
+    for i in (0..20_000).step_by(2) {
+        assert_eq!(d.remove(&key(i)[..]).map(|(_, v)| v), Some(i));
+    }
+    for i in (1..20_000).step_by(4) {
+        *d.get_mut(&key(i)[..]).expect("present") += 1_000_000;
+    }
+    for i in 0..20_000 {
+        let want = match i % 4 {
+            0 | 2 => None,
+            1 => Some(i + 1_000_000),
+            _ => Some(i),
+        };
+        assert_eq!(d.get(&key(i)[..]).copied(), want, "key {i}");
+        assert_eq!(snapshot.get(&key(i)[..]), Some(&i), "snapshot key {i}");
+        assert_eq!(d.get(&key(i + 20_000)[..]), None);
+    }
+    for (k, _) in d.iter() {
+        assert!(k.tag_matches(ThinBytes::tag_of(d.hash(&k[..]))));
+    }
 }
 
 #[test]
