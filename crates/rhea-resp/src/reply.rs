@@ -17,6 +17,7 @@
 //! ```
 
 use bytes::Bytes;
+use std::borrow::Cow;
 
 use crate::number::fmt_g17;
 
@@ -32,7 +33,8 @@ pub enum Protocol {
 /// its code (`"ERR syntax error"`, `"WRONGTYPE Operation …"`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
-    Simple(String),
+    /// A status line; `Cow` so that the common constant ones (`+OK`) allocate nothing.
+    Simple(Cow<'static, str>),
     Error(String),
     Int(i64),
     Bulk(Bytes),
@@ -51,10 +53,10 @@ pub enum Reply {
 
 impl Reply {
     pub fn ok() -> Reply {
-        Reply::Simple("OK".into())
+        Reply::Simple(Cow::Borrowed("OK"))
     }
 
-    pub fn simple(s: impl Into<String>) -> Reply {
+    pub fn simple(s: impl Into<Cow<'static, str>>) -> Reply {
         Reply::Simple(s.into())
     }
 

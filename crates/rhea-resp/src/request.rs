@@ -104,44 +104,68 @@ fn parse_multibulk(buf: &mut BytesMut, limits: &Limits) -> Result<Option<Request
         buf.advance(pos);
         return Ok(Some(Request::Empty { inline: false }));
     }
-    // First pass: validate headers and find the total length without allocating per
-    // argument, so a partial request costs no copies.
-    let mut spans = Vec::with_capacity((count as usize).min(1024));
-    for _ in 0..count {
-        if pos >= buf.len() {
-            return Ok(None);
-        }
-        let Some(cr) = header_end(buf, pos) else {
-            if buf.len() - pos > INLINE_MAX_SIZE {
-                return Err(ParseError::new("too big bulk count string"));
+    // Validate every header and find where the request ends before copying anything, so
+    // a partial request costs no allocation. The spans of a short command stay on the
+    // stack (a `Vec` for them was one more allocation per command).
+    let count = count as usize;
+    let mut inline = [(0usize, 0usize); INLINE_SPANS];
+    let mut spilled = Vec::new();
+    for i in 0..count {
+        let Some((start, end)) = next_bulk(buf, pos, limits)? else { return Ok(None) };
+        if i < INLINE_SPANS {
+            inline[i] = (start, end);
+        } else {
+            if spilled.is_empty() {
+                spilled.extend_from_slice(&inline);
             }
-            return Ok(None);
-        };
-        if buf[pos] != b'$' {
-            return Err(ParseError(format!(
-                "Protocol error: expected '$', got '{}'",
-                buf[pos] as char
-            )));
+            spilled.push((start, end));
         }
-        let len = parse_i64(&buf[pos + 1..cr]);
-        let len = match len {
-            Some(l) if l >= 0 && (limits.is_master_link || l <= limits.max_bulk_len) => l,
-            _ => return Err(ParseError::new("invalid bulk length")),
-        };
-        if limits.unauthenticated && len > 16384 {
-            return Err(ParseError::new("unauthenticated bulk length"));
-        }
-        let start = cr + 2;
-        let end = start + len as usize;
-        if end + 2 > buf.len() {
-            return Ok(None);
-        }
-        spans.push((start, end));
         pos = end + 2;
     }
+    let spans = if count <= INLINE_SPANS { &inline[..count] } else { &spilled[..] };
     let args = spans.iter().map(|&(s, e)| Bytes::copy_from_slice(&buf[s..e])).collect();
     buf.advance(pos);
     Ok(Some(Request::Command(args)))
+}
+
+/// Arguments whose spans [`parse_multibulk`] keeps on the stack.
+const INLINE_SPANS: usize = 8;
+
+/// The bulk string whose `$<len>` header starts at `pos`: its payload's span, or `None`
+/// when `buf` does not hold all of it yet.
+fn next_bulk(
+    buf: &BytesMut,
+    pos: usize,
+    limits: &Limits,
+) -> Result<Option<(usize, usize)>, ParseError> {
+    if pos >= buf.len() {
+        return Ok(None);
+    }
+    let Some(cr) = header_end(buf, pos) else {
+        if buf.len() - pos > INLINE_MAX_SIZE {
+            return Err(ParseError::new("too big bulk count string"));
+        }
+        return Ok(None);
+    };
+    if buf[pos] != b'$' {
+        return Err(ParseError(format!(
+            "Protocol error: expected '$', got '{}'",
+            buf[pos] as char
+        )));
+    }
+    let len = match parse_i64(&buf[pos + 1..cr]) {
+        Some(l) if l >= 0 && (limits.is_master_link || l <= limits.max_bulk_len) => l,
+        _ => return Err(ParseError::new("invalid bulk length")),
+    };
+    if limits.unauthenticated && len > 16384 {
+        return Err(ParseError::new("unauthenticated bulk length"));
+    }
+    let start = cr + 2;
+    let end = start + len as usize;
+    if end + 2 > buf.len() {
+        return Ok(None);
+    }
+    Ok(Some((start, end)))
 }
 
 #[cfg(test)]
@@ -155,6 +179,26 @@ mod tests {
 
     fn cmd(v: &[&str]) -> Request {
         Request::Command(v.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())).collect())
+    }
+
+    /// Commands longer and shorter than the spans kept on the stack parse whole; every
+    /// proper prefix of one is incomplete and consumes nothing.
+    #[test]
+    fn commands_of_any_length_parse_and_their_prefixes_wait() {
+        for n in [1usize, 7, 8, 9, 20] {
+            let words: Vec<String> = (0..n).map(|i| format!("arg{i}")).collect();
+            let mut wire = format!("*{n}\r\n").into_bytes();
+            for w in &words {
+                wire.extend_from_slice(format!("${}\r\n{w}\r\n", w.len()).as_bytes());
+            }
+            let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+            assert_eq!(parse(&wire).unwrap(), Some(cmd(&refs)));
+            for cut in 1..wire.len() {
+                let mut b = BytesMut::from(&wire[..cut]);
+                assert_eq!(parse_request(&mut b, &Limits::default()).unwrap(), None, "cut {cut}");
+                assert_eq!(b.len(), cut);
+            }
+        }
     }
 
     #[test]

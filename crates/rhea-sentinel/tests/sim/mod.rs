@@ -800,7 +800,7 @@ impl World {
 
 fn to_link_reply(r: Reply) -> LinkReply {
     match r {
-        Reply::Simple(s) => LinkReply::Status(s),
+        Reply::Simple(s) => LinkReply::Status(s.into_owned()),
         Reply::Error(e) => LinkReply::Error(e),
         Reply::Int(n) => LinkReply::Int(n),
         Reply::Bulk(b) => LinkReply::Bulk(String::from_utf8_lossy(&b).into_owned()),
