@@ -104,7 +104,7 @@ const LATENCY: &[Command] = &[
 
 /// A HELP reply: one status line each, as `addReplyHelp` sends them.
 pub fn help(lines: &[&str]) -> Reply {
-    Reply::Array(lines.iter().map(|l| Reply::simple(*l)).collect())
+    Reply::Array(lines.iter().map(|l| Reply::simple(l.to_string())).collect())
 }
 
 /// `addReplySubcommandSyntaxError`: a known subcommand with the wrong arguments, or an

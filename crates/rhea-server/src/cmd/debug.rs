@@ -73,10 +73,10 @@ fn debug(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
             Reply::ok()
         }
         ("object", 3) => object(ctx, &args[2]),
-        ("digest", 2) => Reply::Simple(hex(&digest::dataset_digest(&ctx.srv.dbs))),
+        ("digest", 2) => Reply::simple(hex(&digest::dataset_digest(&ctx.srv.dbs))),
         ("digest-value", _) => {
             let db = &ctx.srv.dbs[ctx.client.db];
-            let list = args[2..].iter().map(|k| Reply::Simple(hex(&digest::value_digest(db, k))));
+            let list = args[2..].iter().map(|k| Reply::simple(hex(&digest::value_digest(db, k))));
             Reply::Array(list.collect())
         }
         ("populate", 3..=5) => populate(ctx, args),
@@ -135,7 +135,7 @@ fn object(ctx: &mut Ctx<'_>, key: &[u8]) -> Reply {
             shape.node_sizes.iter().sum::<usize>()
         );
     }
-    Reply::Simple(format!(
+    Reply::simple(format!(
         "Value at:{:p} refcount:{} encoding:{} serializedlength:{} lru:{} lru_seconds_idle:{}{}",
         e,
         refcount,
@@ -156,7 +156,7 @@ fn inspect(ctx: &mut Ctx<'_>, key: &[u8], encoding: &str, title: &str) -> Reply 
     if e.value().encoding_name() != encoding {
         return Reply::err(format!("ERR Not a {encoding} encoded object."));
     }
-    Reply::Simple(format!("{title} structure printed on stdout"))
+    Reply::simple(format!("{title} structure printed on stdout"))
 }
 
 /// `DEBUG POPULATE <count> [<prefix>] [<size>]`: string keys `prefix:N` = `value:N`,
@@ -184,7 +184,7 @@ fn populate(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
             val.resize(size, 0);
         }
         // createStringObject, not tryObjectEncoding: embstr or raw by size, never int.
-        ctx.set_key(Bytes::from(key), Value::Str(Str::plain(Bytes::from(val))), false);
+        ctx.set_key(&key, Value::Str(Str::plain(Bytes::from(val))), false);
     }
     Reply::ok()
 }

@@ -57,7 +57,7 @@ pub const COMMANDS: &[Command] = &[
 /// `dbAdd`: store a new key (`Ctx::set_key` announces `new`). The caller has checked the
 /// key is missing.
 pub fn add_key(ctx: &mut Ctx<'_>, key: &Bytes, value: Value) {
-    ctx.set_key(key.clone(), value, false);
+    ctx.set_key(key, value, false);
 }
 
 /// `getRangeLongFromObjectOrReply(-LONG_MAX, LONG_MAX)`: the count of HRANDFIELD and

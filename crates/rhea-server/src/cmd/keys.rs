@@ -85,9 +85,7 @@ pub enum Read {
 /// announces: Redis fires `expired` from inside the lookup, so it precedes the
 /// command's own events (`keymiss`, `set`, `del`, …).
 fn settle_expired(ctx: &mut Ctx<'_>) {
-    if ctx.srv.dbs.iter().any(|db| !db.expired_log.is_empty()) {
-        ctx.srv.collect_expired(Some(&mut *ctx.client));
-    }
+    ctx.srv.collect_expired(Some(&mut *ctx.client));
 }
 
 /// `lookupKeyWrite`: lazy expiry and the access-time touch, no statistics.
@@ -470,10 +468,10 @@ fn object_freq(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 
 /// `addReplyHelp`: a header naming the command, the lines, then HELP's own entry.
 pub fn help_reply(cmd: &str, lines: &[&str]) -> Reply {
-    let mut out = vec![Reply::Simple(format!(
+    let mut out = vec![Reply::simple(format!(
         "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
     ))];
-    out.extend(lines.iter().map(|l| Reply::Simple((*l).into())));
+    out.extend(lines.iter().map(|l| Reply::simple(l.to_string())));
     out.push(Reply::Simple("HELP".into()));
     out.push(Reply::Simple("    Prints this help.".into()));
     Reply::Array(out)

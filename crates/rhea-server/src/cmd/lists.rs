@@ -190,7 +190,7 @@ pub fn push_values(ctx: &mut Ctx<'_>, key: &Bytes, end: End, values: &[Bytes]) -
             let mut l = VecDeque::with_capacity(values.len());
             push_all(&mut l, end, values);
             let len = l.len();
-            ctx.set_key(key.clone(), Value::list(l), false);
+            ctx.set_key(key, Value::list(l), false);
             len
         }
     };

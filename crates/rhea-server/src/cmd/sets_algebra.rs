@@ -111,7 +111,7 @@ fn store_result(ctx: &mut Ctx<'_>, dst: &Bytes, result: Set, event: &str) -> Rep
     let len = result.len() as i64;
     // `setKey`: overwrite (dropping any TTL) or add, the latter announcing `new`.
     if lookup_write(ctx, dst).is_some() {
-        ctx.set_key(dst.clone(), Value::Set(result), false);
+        ctx.set_key(dst, Value::Set(result), false);
     } else {
         add_key(ctx, dst, Value::Set(result));
     }

@@ -73,7 +73,7 @@ fn get_generic(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<Reply, Reply> {
 /// overwritten key keeps the one its lookup just recorded — under LRU that is "now",
 /// as for a new object, and under LFU Redis carries the counter over (`dbSetValue`).
 fn store(ctx: &mut Ctx<'_>, key: &Bytes, value: Value, keep_ttl: bool) {
-    ctx.set_key(key.clone(), value, keep_ttl);
+    ctx.set_key(key, value, keep_ttl);
 }
 
 /// The value under a key already looked up by this command, without touching its
@@ -214,7 +214,7 @@ fn set_generic(
     if (o.nx && found) || (o.xx && !found) {
         return old.unwrap_or(abort);
     }
-    store(ctx, key, Value::Str(Str::new(val.clone())), o.keepttl);
+    store(ctx, key, Value::Str(Str::from_slice(val)), o.keepttl);
     ctx.dirty(1);
     ctx.notify('$', "set", key);
     if let Some(when) = expire_at {
@@ -254,7 +254,7 @@ fn getset(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let key = &args[1];
     let old = tri!(get_generic(ctx, key));
     let _ = lookup_write(ctx, key);
-    store(ctx, key, Value::Str(Str::new(args[2].clone())), false);
+    store(ctx, key, Value::Str(Str::from_slice(&args[2])), false);
     ctx.notify('$', "set", key);
     ctx.dirty(1);
     old
@@ -325,7 +325,7 @@ fn mset_generic(ctx: &mut Ctx<'_>, args: &[Bytes], nx: bool) -> Reply {
     }
     for pair in args[1..].chunks(2) {
         let _ = lookup_write(ctx, &pair[0]);
-        store(ctx, &pair[0], Value::Str(Str::new(pair[1].clone())), false);
+        store(ctx, &pair[0], Value::Str(Str::from_slice(&pair[1])), false);
         ctx.notify('$', "set", &pair[0]);
     }
     ctx.dirty((args.len() as u64 - 1) / 2);
@@ -346,7 +346,7 @@ fn append(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
     let (key, tail) = (&args[1], &args[2]);
     let total = match lookup_write(ctx, key) {
         None => {
-            store(ctx, key, Value::Str(Str::new(tail.clone())), false);
+            store(ctx, key, Value::Str(Str::from_slice(tail)), false);
             tail.len()
         }
         Some(e) => {

@@ -444,7 +444,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, args: &[Bytes], incr: bool) -> Reply {
         } else {
             ZSet::new()
         };
-        ctx.set_key(key.clone(), Value::ZSet(z), false);
+        ctx.set_key(key, Value::ZSet(z), false);
         ctx.ready(key);
     }
     let Ok(Some(z)) = zset_write(ctx, key) else { return Reply::err(WRONGTYPE) };

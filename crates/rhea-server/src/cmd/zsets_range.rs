@@ -218,7 +218,7 @@ pub fn zrangestore(ctx: &mut Ctx<'_>, args: &[Bytes]) -> Reply {
 /// writing first, so an expired one is reclaimed (and announced) before the overwrite.
 pub fn store_result(ctx: &mut Ctx<'_>, dst: &Bytes, z: ZSet, event: &str) {
     let _ = ctx.lookup(dst);
-    ctx.set_key(dst.clone(), Value::ZSet(z), false);
+    ctx.set_key(dst, Value::ZSet(z), false);
     ctx.ready(dst);
     ctx.notify('z', event, dst);
     ctx.dirty(1);

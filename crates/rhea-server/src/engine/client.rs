@@ -225,7 +225,7 @@ impl Client {
         match &mut self.conn {
             Conn::Socket(s) => {
                 if !self.outbuf.is_empty() {
-                    s.send(std::mem::take(&mut self.outbuf));
+                    s.send(&mut self.outbuf);
                 }
             }
             Conn::Channel(tx) => {

@@ -133,16 +133,16 @@ impl<'a> Ctx<'a> {
     /// A new key is announced with the `new` event (7.0's `dbAdd`), before the command's
     /// own event. Overwriting keeps the LFU counter, as `dbSetValue` does; under LRU the
     /// key was just touched by the lookup, so a fresh clock is the same thing.
-    pub fn set_key(&mut self, key: Bytes, value: Value, keep_ttl: bool) {
+    pub fn set_key(&mut self, key: &[u8], value: Value, keep_ttl: bool) {
         // Under LFU an overwritten key keeps its counter; otherwise the field is a new
         // key's (`setKey` → `dbOverwrite` keeps `lru` only for LFU).
         let keep_old = self.srv.settings.maxmemory_policy.is_lfu();
         let initial = self.srv.initial_lru();
         let lru = |old: Option<u32>| old.filter(|_| keep_old).unwrap_or(initial);
-        if self.db().upsert(&key, value, keep_ttl, lru) {
-            self.notify('n', "new", &key);
+        if self.db().upsert(key, value, keep_ttl, lru) {
+            self.notify('n', "new", key);
         }
-        self.modified(&key);
+        self.modified(key);
     }
 
     /// Delete a key, signalling WATCHers. Returns whether it existed.

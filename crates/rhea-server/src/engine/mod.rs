@@ -117,7 +117,9 @@ pub struct Server {
     pub table: Arc<CommandTable>,
     pub shared: Arc<Shared>,
     pub dbs: Vec<Db>,
-    pub clients: HashMap<ClientId, Box<Client>>,
+    /// Looked up several times per command; ids are not attacker-chosen, so the map
+    /// uses a fast hasher rather than std's SipHash.
+    pub clients: HashMap<ClientId, Box<Client>, ahash::RandomState>,
     pub pubsub: pubsub::PubSub,
     /// WATCHed keys -> clients watching them.
     pub watched: HashMap<(usize, Bytes), Vec<ClientId>>,
@@ -146,6 +148,8 @@ pub struct Server {
     pub start_unix_ms: i64,
     /// Clients with output to hand to their connection.
     to_flush: Vec<ClientId>,
+    /// [`rhea_keyspace::db::expired_logged`] when the expiry logs were last drained.
+    expired_seen: u64,
     pub pause: Option<Pause>,
     pub shutdown: Option<Shutdown>,
     pub is_replica: bool,
@@ -201,7 +205,7 @@ impl Server {
             loaded,
             shared,
             dbs,
-            clients: HashMap::new(),
+            clients: HashMap::default(),
             pubsub: Default::default(),
             watched: HashMap::new(),
             blocking_keys: HashMap::new(),
@@ -221,6 +225,7 @@ impl Server {
             started: Instant::now(),
             start_unix_ms: unix_ms(),
             to_flush: Vec::new(),
+            expired_seen: 0,
             pause: None,
             shutdown: None,
             is_replica: false,
@@ -744,6 +749,11 @@ impl Server {
     /// Count and announce keys removed by expiry (lazy or active). `running` is the client
     /// executing a command, if any: it is outside the client map but may be subscribed.
     pub fn collect_expired(&mut self, mut running: Option<&mut Client>) {
+        let logged = rhea_keyspace::db::expired_logged();
+        if logged == self.expired_seen {
+            return;
+        }
+        self.expired_seen = logged;
         for db in 0..self.dbs.len() {
             if self.dbs[db].expired_log.is_empty() {
                 continue;

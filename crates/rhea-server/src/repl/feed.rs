@@ -26,13 +26,50 @@
 //! * The engine decides *whether* a command propagates (dirty, forced) and
 //!   [`super::rewrite`] *what*; this file only shapes the bytes.
 
+use std::ops::Range;
+
 use bytes::Bytes;
 
-/// A command to propagate: db index and argv.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Propagated {
-    pub db: i64,
-    pub argv: Vec<Bytes>,
+/// The commands one execution unit propagates, in order: each one's db and its
+/// multibulk, already encoded into one shared buffer. Encoding at queue time (instead of
+/// keeping argv vectors) lets a command propagate with no allocation at all — the
+/// argument clones, the vectors and the promotion of every argument to a shared buffer
+/// were five allocations per SET on a master — and the buffers are reused.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PendingOps {
+    ops: Vec<(i64, Range<usize>)>,
+    wire: Vec<u8>,
+}
+
+impl PendingOps {
+    /// Queue `argv` for `db`.
+    pub fn push(&mut self, db: i64, argv: &[Bytes]) {
+        let start = self.wire.len();
+        encode_multibulk(argv, &mut self.wire);
+        self.ops.push((db, start..self.wire.len()));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    /// Each queued command: its db and its encoded bytes.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &[u8])> {
+        self.ops.iter().map(|(db, r)| (*db, &self.wire[r.clone()]))
+    }
+
+    /// Forget the queued commands, keeping the buffers (a large one is let go).
+    pub fn clear(&mut self) {
+        self.ops.clear();
+        self.wire.clear();
+        if self.wire.capacity() > 64 * 1024 {
+            self.wire = Vec::new();
+        }
+    }
 }
 
 /// Appends `argv` as a RESP multibulk (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` each).
@@ -86,6 +123,21 @@ impl Feed {
     /// `master_repl_offset` advances).
     pub fn encode(&mut self, db: i64, argv: &[Bytes], out: &mut Vec<u8>) -> usize {
         let start = out.len();
+        self.select(db, out);
+        encode_multibulk(argv, out);
+        out.len() - start
+    }
+
+    /// [`Feed::encode`] for a command already encoded as a multibulk.
+    pub fn encode_wire(&mut self, db: i64, wire: &[u8], out: &mut Vec<u8>) -> usize {
+        let start = out.len();
+        self.select(db, out);
+        out.extend_from_slice(wire);
+        out.len() - start
+    }
+
+    /// Appends `SELECT <db>` when `db` is not the one the replicas last saw.
+    fn select(&mut self, db: i64, out: &mut Vec<u8>) {
         if self.seldb != db {
             let mut num = itoa::Buffer::new();
             let d = num.format(db);
@@ -96,26 +148,26 @@ impl Feed {
             out.extend_from_slice(b"\r\n");
             self.seldb = db;
         }
-        encode_multibulk(argv, out);
-        out.len() - start
     }
 
     /// `propagatePendingCommands`: the commands one call (or EXEC) produced. More than
     /// one is wrapped in MULTI … EXEC; MULTI carries the first command's db (so SELECT
     /// precedes it) and EXEC the last one's. An empty list produces nothing. `in_multi`
     /// (`propagate_no_multi`, e.g. already inside a replicated MULTI) disables wrapping.
-    pub fn encode_all(&mut self, cmds: &[Propagated], in_multi: bool, out: &mut Vec<u8>) -> usize {
+    pub fn encode_all(&mut self, cmds: &PendingOps, in_multi: bool, out: &mut Vec<u8>) -> usize {
         let start = out.len();
         let wrap = cmds.len() > 1 && !in_multi;
+        let Some((first, _)) = cmds.iter().next() else { return 0 };
         if wrap {
-            self.encode(cmds[0].db, &[Bytes::from_static(b"MULTI")], out);
+            self.encode_wire(first, b"*1\r\n$5\r\nMULTI\r\n", out);
         }
-        for c in cmds {
-            self.encode(c.db, &c.argv, out);
+        let mut last = first;
+        for (db, wire) in cmds.iter() {
+            self.encode_wire(db, wire, out);
+            last = db;
         }
         if wrap {
-            let last = cmds[cmds.len() - 1].db;
-            self.encode(last, &[Bytes::from_static(b"EXEC")], out);
+            self.encode_wire(last, b"*1\r\n$4\r\nEXEC\r\n", out);
         }
         out.len() - start
     }
@@ -163,10 +215,9 @@ mod tests {
     fn multi_exec_wraps_more_than_one_command_with_select_before_multi() {
         let mut f = Feed::new();
         let mut out = Vec::new();
-        let cmds = [
-            Propagated { db: 0, argv: v(&["SET", "a", "1"]) },
-            Propagated { db: 0, argv: v(&["INCR", "a"]) },
-        ];
+        let mut cmds = PendingOps::default();
+        cmds.push(0, &v(&["SET", "a", "1"]));
+        cmds.push(0, &v(&["INCR", "a"]));
         f.encode_all(&cmds, false, &mut out);
         assert_eq!(
             out,
@@ -181,9 +232,14 @@ mod tests {
         let mut out = Vec::new();
         f.encode(0, &v(&["PING"]), &mut out);
         out.clear();
-        f.encode_all(&[Propagated { db: 0, argv: v(&["SET", "a", "1"]) }], false, &mut out);
+        let mut one = PendingOps::default();
+        one.push(0, &v(&["SET", "a", "1"]));
+        f.encode_all(&one, false, &mut out);
         assert_eq!(out, b"*3\r\n$3\r\nSET\r\n$1\r\na\r\n$1\r\n1\r\n");
         out.clear();
-        assert_eq!(f.encode_all(&[], false, &mut out), 0);
+        assert_eq!(f.encode_all(&PendingOps::default(), false, &mut out), 0);
+        one.clear();
+        assert!(one.is_empty());
+        assert_eq!(f.encode_all(&one, false, &mut out), 0);
     }
 }

@@ -97,9 +97,15 @@ pub struct Env<'a> {
 /// answered (for a blocked command served later, the reply it was served with).
 /// Several forms (SPOP with a count) are wrapped in MULTI/EXEC by the feed.
 pub fn propagation_forms(argv: &[Bytes], reply: &Reply, env: &Env<'_>) -> Vec<Vec<Bytes>> {
-    let Some(name) = argv.first() else { return Vec::new() };
+    rewritten_forms(argv, reply, env).unwrap_or_else(|| one(argv.to_vec()))
+}
+
+/// [`propagation_forms`] without copying the common case: `None` when the command
+/// propagates verbatim, as `argv`.
+pub fn rewritten_forms(argv: &[Bytes], reply: &Reply, env: &Env<'_>) -> Option<Vec<Vec<Bytes>>> {
+    let Some(name) = argv.first() else { return Some(Vec::new()) };
     let mut buf = [0u8; 16];
-    rewrite(lower(name, &mut buf), argv, reply, env).unwrap_or_else(|| one(argv.to_vec()))
+    rewrite(lower(name, &mut buf), argv, reply, env)
 }
 
 /// The rewritten forms of command `name` (lowercase), or `None` for "verbatim".
@@ -255,6 +261,9 @@ fn set(argv: &[Bytes], env: &Env<'_>) -> Option<Vec<Vec<Bytes>>> {
             let ms = stored_or(env, key, Some(ms))?;
             return Some(one(vec![SET, key.clone(), value.clone(), PXAT, num(ms)]));
         }
+    }
+    if !argv.iter().skip(3).any(|x| eq(x, "GET")) {
+        return None;
     }
     let kept = argv.iter().enumerate().filter(|(i, x)| *i < 3 || !eq(x, "GET"));
     Some(one(kept.map(|(_, x)| x.clone()).collect()))

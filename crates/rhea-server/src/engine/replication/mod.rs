@@ -30,7 +30,7 @@ use bytes::Bytes;
 
 use super::client::ClientId;
 use crate::repl::backlog::Backlog;
-use crate::repl::feed::{Feed, Propagated};
+use crate::repl::feed::{Feed, PendingOps};
 use crate::repl::handshake::ReplState;
 use crate::repl::ids::ReplIds;
 use crate::repl::psync::CachedMaster;
@@ -156,7 +156,9 @@ pub struct Replication {
     pub backlog: Backlog,
     pub feed: Feed,
     /// Ops propagated by the current execution unit (`server.also_propagate`).
-    pub pending: Vec<Propagated>,
+    pub pending: PendingOps,
+    /// The stream bytes of one execution unit, encoded (kept for its allocation).
+    pub encoded: Vec<u8>,
     /// Replica clients in attach order (INFO's `slave0`, `slave1`, …).
     pub replicas: Vec<ClientId>,
     /// The replica role, when `replicaof` is set.
@@ -186,7 +188,8 @@ impl Replication {
             ids: ReplIds::new(rng),
             backlog: Backlog::new(backlog_size),
             feed: Feed::new(),
-            pending: Vec::new(),
+            pending: PendingOps::default(),
+            encoded: Vec::new(),
             replicas: Vec::new(),
             master: None,
             no_replicas_since: Instant::now(),

@@ -19,8 +19,7 @@ use super::ReplicaState;
 use crate::engine::Server;
 use crate::engine::client::Client;
 use crate::engine::table::Command;
-use crate::repl::feed::Propagated;
-use crate::repl::rewrite::{Env, propagation_forms};
+use crate::repl::rewrite::{Env, rewritten_forms};
 
 impl Server {
     /// Is there anyone to propagate to? Without a backlog and replicas Redis skips the
@@ -33,7 +32,7 @@ impl Server {
     /// `alsoPropagate`: queue `argv` for the end of the execution unit.
     pub fn also_propagate(&mut self, db: usize, argv: Vec<Bytes>) {
         if self.propagation_active() {
-            self.repl.pending.push(Propagated { db: db as i64, argv });
+            self.repl.pending.push(db as i64, &argv);
         }
     }
 
@@ -73,10 +72,11 @@ impl Server {
                 ttl_ms: &ttl_ms,
                 served_blocked,
             };
-            propagation_forms(argv, reply, &env)
+            rewritten_forms(argv, reply, &env)
         };
-        for f in forms {
-            self.repl.pending.push(Propagated { db: db as i64, argv: f });
+        match forms {
+            None => self.repl.pending.push(db as i64, argv),
+            Some(forms) => forms.iter().for_each(|f| self.repl.pending.push(db as i64, f)),
         }
     }
 
@@ -86,17 +86,27 @@ impl Server {
         if self.repl.pending.is_empty() {
             return;
         }
-        let ops = std::mem::take(&mut self.repl.pending);
-        let mut out = Vec::new();
-        self.repl.feed.encode_all(&ops, false, &mut out);
+        // The buffer goes back for the next command: a command a turn would otherwise
+        // allocate (and grow) it afresh.
+        let mut out = std::mem::take(&mut self.repl.encoded);
+        self.repl.feed.encode_all(&self.repl.pending, false, &mut out);
+        self.repl.pending.clear();
         self.feed_stream(&out);
+        if out.capacity() <= 64 * 1024 {
+            out.clear();
+            self.repl.encoded = out;
+        }
     }
 
     /// Each queued op as its own unit (expiry and eviction outside a command).
     pub fn flush_propagation_each(&mut self) {
-        for op in std::mem::take(&mut self.repl.pending) {
+        if self.repl.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.repl.pending);
+        for (db, wire) in pending.iter() {
             let mut out = Vec::new();
-            self.repl.feed.encode(op.db, &op.argv, &mut out);
+            self.repl.feed.encode_wire(db, wire, &mut out);
             self.feed_stream(&out);
         }
     }
@@ -114,8 +124,11 @@ impl Server {
             let Some(info) = c.replica.as_mut() else { continue };
             match info.state {
                 Some(ReplicaState::Online) => {
+                    // A replica with output pending is already queued for the flush.
+                    if c.outbuf.is_empty() {
+                        self.to_flush.push(id);
+                    }
                     c.outbuf.extend_from_slice(bytes);
-                    self.to_flush.push(id);
                 }
                 Some(ReplicaState::WaitBgsaveEnd | ReplicaState::WaitAck) => {
                     info.buffered.extend_from_slice(bytes)
