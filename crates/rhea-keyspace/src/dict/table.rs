@@ -18,7 +18,7 @@
 //! forked Redis duplicates the 4 KiB pages that were written.
 
 use std::borrow::Borrow;
-use std::sync::Arc;
+use triomphe::Arc;
 
 use super::{CloneCost, KeyTag};
 
@@ -72,7 +72,10 @@ const SEGMENT_BITS: u32 = SEGMENT_BUCKETS.trailing_zeros();
 
 /// A segment's buckets live inside its `Arc` allocation (`Arc<[_]>`, not `Arc<Vec<_>>`):
 /// a bucket read is then one pointer chase from the segment list instead of two, which
-/// shows on every dict lookup once the table outgrows the cache.
+/// shows on every dict lookup once the table outgrows the cache. The `Arc` is triomphe's,
+/// like the nodes': without a weak count, checking that a segment is private (every
+/// insert does) is one load, where std's `Arc::get_mut` is a locked compare-exchange —
+/// measured at 3% of a replica applying SETs.
 pub(super) type Segment<K, V> = [Link<K, V>];
 
 pub(super) struct Table<K, V> {
@@ -103,7 +106,7 @@ impl<K, V> Table<K, V> {
             return Table::default();
         }
         let per = size.min(SEGMENT_BUCKETS);
-        let template: Arc<Segment<K, V>> = (0..per).map(|_| None).collect();
+        let template: Arc<Segment<K, V>> = (0..per).map(|_| None).collect::<Vec<_>>().into();
         Table { segments: vec![template; size / per], size, used: 0 }
     }
 
@@ -148,13 +151,15 @@ impl<K: Clone + CloneCost, V: Clone + CloneCost> Table<K, V> {
     pub fn segment_mut(&mut self, seg: usize) -> &mut Segment<K, V> {
         let arc = &mut self.segments[seg];
         if Arc::get_mut(arc).is_none() {
-            if arc.iter().all(Option::is_none) {
-                *arc = (0..arc.len()).map(|_| None).collect();
+            let private: Vec<Link<K, V>> = if arc.iter().all(Option::is_none) {
+                (0..arc.len()).map(|_| None).collect()
             } else {
                 crate::cow::add(segment_bytes(arc));
-            }
+                arc.to_vec()
+            };
+            *arc = private.into();
         }
-        Arc::make_mut(arc)
+        Arc::get_mut(arc).expect("the segment was just made private")
     }
 
     pub fn bucket_mut(&mut self, idx: usize) -> &mut Link<K, V> {

@@ -1,5 +1,5 @@
 use std::collections::HashSet;
-use std::sync::Arc;
+use triomphe::Arc;
 
 use super::*;
 
