@@ -73,18 +73,33 @@ impl PendingOps {
 }
 
 /// Appends `argv` as a RESP multibulk (`*<n>\r\n` then `$<len>\r\n<arg>\r\n` each).
+/// Runs once per propagated command on a master and once per applied command on a
+/// replica, so it reserves the whole size once and writes each header in one piece.
 pub fn encode_multibulk(argv: &[Bytes], out: &mut Vec<u8>) {
-    let mut num = itoa::Buffer::new();
-    out.push(b'*');
-    out.extend_from_slice(num.format(argv.len()).as_bytes());
-    out.extend_from_slice(b"\r\n");
+    let total = header_len(argv.len())
+        + argv.iter().map(|a| header_len(a.len()) + a.len() + 2).sum::<usize>();
+    out.reserve(total);
+    push_header(b'*', argv.len(), out);
     for a in argv {
-        out.push(b'$');
-        out.extend_from_slice(num.format(a.len()).as_bytes());
-        out.extend_from_slice(b"\r\n");
+        push_header(b'$', a.len(), out);
         out.extend_from_slice(a);
         out.extend_from_slice(b"\r\n");
     }
+}
+
+/// Bytes of a `*<n>\r\n` or `$<n>\r\n` line.
+fn header_len(n: usize) -> usize {
+    n.checked_ilog10().unwrap_or(0) as usize + 4
+}
+
+fn push_header(kind: u8, n: usize, out: &mut Vec<u8>) {
+    let mut num = itoa::Buffer::new();
+    let digits = num.format(n).as_bytes();
+    let mut line = [0u8; 24];
+    line[0] = kind;
+    line[1..1 + digits.len()].copy_from_slice(digits);
+    line[1 + digits.len()..3 + digits.len()].copy_from_slice(b"\r\n");
+    out.extend_from_slice(&line[..3 + digits.len()]);
 }
 
 /// The stream encoder, holding `server.slaveseldb`.
@@ -179,6 +194,22 @@ mod tests {
 
     fn v(args: &[&str]) -> Vec<Bytes> {
         args.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect()
+    }
+
+    /// The reservation is exact: lengths across digit-count boundaries (including an
+    /// empty argument and an empty argv) encode to the size computed beforehand.
+    #[test]
+    fn multibulk_headers_have_the_reserved_length() {
+        for n in [0usize, 1, 9, 10, 99, 100, 12345] {
+            assert_eq!(header_len(n), format!("${n}\r\n").len());
+            let argv = vec![Bytes::from(vec![b'x'; n]), Bytes::new()];
+            let mut out = Vec::new();
+            encode_multibulk(&argv, &mut out);
+            assert_eq!(out, format!("*2\r\n${n}\r\n{}\r\n$0\r\n\r\n", "x".repeat(n)).into_bytes());
+        }
+        let mut out = Vec::new();
+        encode_multibulk(&[], &mut out);
+        assert_eq!(out, b"*0\r\n");
     }
 
     #[test]
