@@ -56,6 +56,7 @@ impl Server {
         {
             crate::warning!("poll failed: {}", e);
         }
+        self.polled_at = std::time::Instant::now();
         let ready: Vec<(Token, bool, bool, bool)> = io
             .events
             .iter()

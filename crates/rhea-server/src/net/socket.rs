@@ -128,7 +128,6 @@ impl SocketConn {
         }
     }
 
-    /// Queue `data` and write as much as the socket takes now.
     /// Queue `data` and write what the socket takes. `data` is left empty, holding the
     /// previous (drained) write buffer's allocation when that is small, so the caller's
     /// next replies reuse it instead of allocating and growing a new one each turn.
