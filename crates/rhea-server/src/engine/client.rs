@@ -117,6 +117,9 @@ pub struct Client {
     pub replica: Option<Box<crate::engine::replication::ReplicaInfo>>,
     /// `master_repl_offset` after this client's last command (what WAIT waits for).
     pub woff: i64,
+    /// `master_repl_offset` after this client's last command that propagated: its
+    /// reply waits until the stream up to there is written (see `engine::flush`).
+    pub wrote_at: i64,
     /// The master client: stream bytes of each pending command.
     pub pending_sizes: VecDeque<usize>,
     /// The master client: bytes executed but not yet counted (inside a MULTI).
@@ -167,6 +170,7 @@ impl Client {
             qbuf: 0,
             replica: None,
             woff: 0,
+            wrote_at: 0,
             pending_sizes: VecDeque::new(),
             master_unapplied: (0, Vec::new()),
             user,

@@ -204,8 +204,12 @@ pub fn call(srv: &mut Server, c: &mut Client, cmd: &'static Command, argv: &[Byt
     let usec = start.elapsed().as_micros() as u64;
     srv.note_propagation(c, cmd, argv, &reply, dirty_before, false);
     if !srv.executing_multi {
+        let before = srv.repl.offset();
         srv.flush_propagation();
         c.woff = srv.repl.offset();
+        if c.woff > before {
+            c.wrote_at = c.woff;
+        }
     }
     c.last_cmd = cmd.name;
     srv.stats.total_commands_processed += 1;

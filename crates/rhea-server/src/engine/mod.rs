@@ -18,6 +18,7 @@ pub mod client;
 pub mod ctx;
 pub mod dispatch;
 pub mod evict;
+pub mod flush;
 pub mod inbox;
 pub mod io;
 pub mod loading;
@@ -152,6 +153,8 @@ pub struct Server {
     expired_seen: u64,
     /// When the last poll returned: the clients served in this turn interacted then.
     pub polled_at: Instant,
+    /// The replication stream's last write to the replicas (see [`flush`]).
+    pub stream_flush: flush::StreamFlush,
     pub pause: Option<Pause>,
     pub shutdown: Option<Shutdown>,
     pub is_replica: bool,
@@ -181,23 +184,6 @@ pub struct Server {
     pub rehash: rehash::RehashCron,
     /// Users and the ACL log.
     pub acl: crate::acl::Acl,
-}
-
-/// The order [`Server::flush_all`] writes in (see there): `ids` as queued this turn,
-/// `replica[i]` telling whether `ids[i]` is a replica. Replies newest first, then the
-/// replicas in queue order, then the client queued first after the stream reached the
-/// replicas (the one whose write opened it). Each id comes out once per place it may
-/// appear; flushing a client twice is harmless (the second has nothing to write).
-fn flush_order(ids: &[ClientId], replica: &[bool]) -> Vec<ClientId> {
-    let opener = replica
-        .iter()
-        .position(|&r| r)
-        .and_then(|first| (first..ids.len()).find(|&j| !replica[j]))
-        .map(|j| ids[j]);
-    let pairs = || ids.iter().zip(replica);
-    let replies = pairs().rev().filter(|&(id, &r)| !r && Some(*id) != opener);
-    let stream = pairs().filter(|&(_, &r)| r);
-    replies.chain(stream).map(|(id, _)| *id).chain(opener).collect()
 }
 
 pub fn unix_ms() -> i64 {
@@ -246,6 +232,7 @@ impl Server {
             to_flush: Vec::new(),
             expired_seen: 0,
             polled_at: Instant::now(),
+            stream_flush: flush::StreamFlush::new(),
             pause: None,
             shutdown: None,
             is_replica: false,
@@ -294,6 +281,10 @@ impl Server {
             if let Some(&(deadline, _)) = self.block_deadlines.first() {
                 let until = Duration::from_millis((deadline - unix_ms()).max(0) as u64);
                 wait = wait.min(until);
+            }
+            if !self.to_flush.is_empty() {
+                // Output held back by the stream's group commit is due soon.
+                wait = wait.min(self.stream_flush.due().saturating_duration_since(Instant::now()));
             }
             self.poll_io(wait);
             self.serve_waiters(unix_ms());
@@ -421,28 +412,45 @@ impl Server {
         }
     }
 
-    /// Hand every pending output to its connection, in the order Redis 7.0's
-    /// `handleClientsWithPendingWrites` ends up with (its pending list is filled at the
-    /// head, when a client gets its first reply, and a replica when the stream first
-    /// reaches it): the replies of this turn newest first, then the replication stream,
-    /// then the reply of the client whose write opened the stream this turn.
-    ///
-    /// Why not the stream first: a write to a replica wakes it, and on a busy machine
-    /// the woken replica takes the CPU before the replies are out; writing the replies
-    /// first made SET with two replicas attached 9% faster (2 cores, redis-benchmark,
-    /// 50 clients). A lone writer still gets its reply after the stream holding its
-    /// write has been handed to the replicas' sockets, as in Redis.
+    /// Hand the turn's queued output to the connections, as [`flush`] plans it: the
+    /// replies that acknowledge nothing unsent first, then the replication stream, then
+    /// the replies to writes — or, when the master is busy and wrote the stream very
+    /// recently, the stream and those replies wait for a later turn.
     fn flush_all(&mut self) {
         let ids = std::mem::take(&mut self.to_flush);
-        let replica: Vec<bool> = ids
+        let flushed_off = self.stream_flush.offset;
+        let queued: Vec<flush::Queued> = ids
             .iter()
-            .map(|id| self.clients.get(id).is_some_and(|c| c.replica.is_some()))
+            .map(|&id| {
+                let c = self.clients.get(&id);
+                flush::Queued {
+                    id,
+                    replica: c.is_some_and(|c| c.replica.is_some()),
+                    writer: c.is_some_and(|c| c.replica.is_none() && c.wrote_at > flushed_off),
+                }
+            })
             .collect();
-        for id in flush_order(&ids, &replica) {
-            if let Some(c) = self.clients.get_mut(&id) {
+        let stream_pending = queued.iter().any(|q| q.replica);
+        if !stream_pending {
+            // Nothing of the stream is waiting: every write so far has been handed over.
+            self.stream_flush.offset = self.repl.offset();
+        }
+        let mut clients: Vec<ClientId> =
+            queued.iter().filter(|q| !q.replica).map(|q| q.id).collect();
+        clients.sort_unstable();
+        clients.dedup();
+        let hold = self.stream_flush.hold(stream_pending, clients.len());
+        let plan = flush::plan(&queued, hold);
+        for id in &plan.now {
+            if let Some(c) = self.clients.get_mut(id) {
                 c.flush();
             }
         }
+        if plan.stream_written {
+            let offset = self.repl.offset();
+            self.stream_flush.written(offset);
+        }
+        self.to_flush.extend(plan.keep);
     }
 
     /// Encode `r` for another client (pub/sub, MONITOR, unblocking) and schedule a flush.
@@ -969,34 +977,3 @@ pub fn random_hex(rng: &mut SmallRng, n: usize) -> String {
 /// The protected-mode refusal, word for word as Redis 7.0 sends it (typo included:
 /// clients and tests match on it).
 pub const DENIED: &str = "DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.";
-
-#[cfg(test)]
-mod flush_order_tests {
-    use super::flush_order;
-
-    /// Clients 1, 2, 3 wrote in that order; replicas 10 and 11 were queued by client 1's
-    /// write (before client 1 itself, which is queued when its batch ends).
-    #[test]
-    fn replies_go_newest_first_then_the_stream_then_the_writer_that_opened_it() {
-        let ids = [10, 11, 1, 2, 3];
-        let replica = [true, true, false, false, false];
-        assert_eq!(flush_order(&ids, &replica), vec![3, 2, 10, 11, 1]);
-    }
-
-    /// A lone writer's reply leaves after the stream holding its write.
-    #[test]
-    fn a_lone_writer_is_answered_after_the_stream() {
-        assert_eq!(flush_order(&[10, 1], &[true, false]), vec![10, 1]);
-    }
-
-    /// No stream this turn (reads only): newest first. A reader answered before any
-    /// write keeps its place among the replies; a client queued twice comes out where
-    /// each entry puts it.
-    #[test]
-    fn without_a_stream_replies_are_newest_first() {
-        assert_eq!(flush_order(&[1, 2, 3], &[false; 3]), vec![3, 2, 1]);
-        assert_eq!(flush_order(&[4, 10, 1, 2], &[false, true, false, false]), vec![2, 4, 10, 1]);
-        assert_eq!(flush_order(&[10, 1, 2, 1], &[true, false, false, false]), vec![2, 10, 1]);
-        assert!(flush_order(&[], &[]).is_empty());
-    }
-}

@@ -180,6 +180,8 @@ impl Server {
             let db = self.repl.feed.selected_db();
             self.repl.feed.encode(db, &super::getack_argv(), &mut out);
             self.feed_stream(&out);
+            // WAIT is waiting: the stream goes out this turn, held or not.
+            self.stream_flush.urgent = true;
         }
         if self.repl.waiters_dirty || !self.repl.waiters.is_empty() {
             self.repl.waiters_dirty = false;
