@@ -19,6 +19,8 @@
 //! engine thread: poll ─▶ read socket ─▶ decode (rhea-resp) ─▶ process_command
 //!                                                                    │
 //!                socket ◀── write (what it takes; the rest on writable) ◀─ reply buffer
+//!                (end of turn, `engine::flush`: replies to writes after the replication
+//!                stream holding them; under load the stream is group-committed)
 //! other threads (signals, BGSAVE, loading, master link) ─▶ inbox + waker ─▶ engine
 //! ```
 //!

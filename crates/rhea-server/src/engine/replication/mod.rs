@@ -12,6 +12,10 @@
 //!   proxying the stream, ACKs, promotion with PSYNC2 history.
 //!
 //! ## Caveats
+//! * While the master is busy (two or more clients answered per turn) the stream goes to
+//!   the replicas at most every 150 µs, and replies to writes wait for it
+//!   ([`crate::engine::flush`]): replicas trail by up to that much more than Redis's,
+//!   and no write is acknowledged before its stream reached the replicas' sockets.
 //! * A full sync serialises the snapshot into memory before sending it (diskless) or
 //!   writes `dbfilename` and reads it back (disk); Redis streams from a forked child.
 //! * The replica loads the master's RDB on the engine thread (Redis's default
