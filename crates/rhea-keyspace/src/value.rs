@@ -5,6 +5,7 @@
 //! `quicklist` in 7.0; hashes, sets and sorted sets start compact (`listpack`, `intset`)
 //! and convert once to `hashtable` / `skiplist` when a size limit is passed, never back.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Arc;
 
@@ -48,20 +49,13 @@ enum Buf {
 }
 
 impl Buf {
-    fn from_vec(v: Vec<u8>, enc: StrEnc) -> Buf {
+    /// The stored form of `v`: shared when large (an owned vector moves in uncopied),
+    /// inline otherwise. Borrowed bytes are copied once, into that form.
+    fn new(v: Cow<'_, [u8]>, enc: StrEnc) -> Buf {
         if v.len() >= SHARED_STR_MIN {
-            Buf::Shared(Arc::new(v), enc)
+            Buf::Shared(Arc::new(v.into_owned()), enc)
         } else {
             Buf::Owned(ThinBytes::new(&v), enc)
-        }
-    }
-
-    /// [`Buf::from_vec`] from borrowed bytes: the stored form is the only copy made.
-    fn from_slice(v: &[u8], enc: StrEnc) -> Buf {
-        if v.len() >= SHARED_STR_MIN {
-            Buf::Shared(Arc::new(v.to_vec()), enc)
-        } else {
-            Buf::Owned(ThinBytes::new(v), enc)
         }
     }
 }
@@ -83,7 +77,7 @@ impl PartialEq for Str {
 
 impl Str {
     fn with(bytes: impl Into<Vec<u8>>, enc: StrEnc) -> Str {
-        Str(Buf::from_vec(bytes.into(), enc))
+        Str(Buf::new(Cow::Owned(bytes.into()), enc))
     }
 
     /// Encoding as `tryObjectEncoding` picks it for values stored by SET and friends.
@@ -96,7 +90,7 @@ impl Str {
     /// [`Str::new`] for bytes the caller keeps (a command's argument): copied once,
     /// into the stored form.
     pub fn from_slice(bytes: &[u8]) -> Str {
-        Str(Buf::from_slice(bytes, Str::encoding_for(bytes)))
+        Str(Buf::new(Cow::Borrowed(bytes), Str::encoding_for(bytes)))
     }
 
     fn encoding_for(bytes: &[u8]) -> StrEnc {
@@ -171,7 +165,7 @@ impl Str {
             Buf::Owned(b, _) => {
                 let mut v = b.to_vec();
                 f(&mut v);
-                self.0 = Buf::from_vec(v, StrEnc::Raw);
+                self.0 = Buf::new(Cow::Owned(v), StrEnc::Raw);
             }
         }
     }
