@@ -55,31 +55,34 @@ pub struct Plan {
 }
 
 /// Order a turn's queued output (`queued` in queue order; an id may appear more than
-/// once). `hold`: keep the stream and the writers' replies for later.
-pub fn plan(queued: &[Queued], hold: bool) -> Plan {
+/// once). When the turn has stream output, `hold(clients)` — given how many distinct
+/// clients the turn answers — says whether to keep the stream and the writers' replies
+/// for later.
+pub fn plan(queued: &[Queued], hold: impl FnOnce(usize) -> bool) -> Plan {
     let mut seen = Vec::with_capacity(queued.len());
-    let mut once = |id: ClientId| {
-        let new = !seen.contains(&id);
+    let mut once = |q: &&Queued| {
+        let new = !seen.contains(&q.id);
         if new {
-            seen.push(id);
+            seen.push(q.id);
         }
         new
     };
-    let mut plan = Plan::default();
-    for q in queued.iter().rev().filter(|q| !q.replica && !q.writer) {
-        if once(q.id) {
-            plan.now.push(q.id);
-        }
+    let readers: Vec<ClientId> = queued
+        .iter()
+        .rev()
+        .filter(|q| !q.replica && !q.writer)
+        .filter(&mut once)
+        .map(|q| q.id)
+        .collect();
+    let stream: Vec<ClientId> =
+        queued.iter().filter(|q| q.replica).filter(&mut once).map(|q| q.id).collect();
+    let writers: Vec<ClientId> =
+        queued.iter().filter(|q| q.writer).filter(&mut once).map(|q| q.id).collect();
+    if !stream.is_empty() && hold(readers.len() + writers.len()) {
+        return Plan { now: readers, keep: [stream, writers].concat(), stream_written: false };
     }
-    let waiting = queued.iter().filter(|q| q.replica).chain(queued.iter().filter(|q| q.writer));
-    let waiting: Vec<ClientId> = waiting.filter(|q| once(q.id)).map(|q| q.id).collect();
-    if hold {
-        plan.keep = waiting;
-    } else {
-        plan.stream_written = queued.iter().any(|q| q.replica);
-        plan.now.extend(waiting);
-    }
-    plan
+    let stream_written = !stream.is_empty();
+    Plan { now: [readers, stream, writers].concat(), keep: Vec::new(), stream_written }
 }
 
 /// When the stream was last handed to the replicas, and up to which offset.
@@ -97,10 +100,10 @@ impl StreamFlush {
         StreamFlush { at: Instant::now(), offset: 0, urgent: false }
     }
 
-    /// Whether a turn that answers `clients` distinct clients and has stream output
-    /// keeps it for later.
-    pub fn hold(&self, stream_pending: bool, clients: usize) -> bool {
-        stream_pending && !self.urgent && clients >= 2 && self.at.elapsed() < STREAM_HOLD
+    /// Whether a turn with stream output that answers `clients` distinct clients keeps
+    /// it for later.
+    pub fn hold(&self, clients: usize) -> bool {
+        !self.urgent && clients >= 2 && self.at.elapsed() < STREAM_HOLD
     }
 
     /// When held output must be written at the latest.
@@ -143,14 +146,14 @@ mod tests {
 
     #[test]
     fn readers_first_newest_first_then_the_stream_then_the_writers() {
-        let p = plan(&turn(), false);
+        let p = plan(&turn(), |_| false);
         assert_eq!(p.now, vec![2, 10, 11, 1, 3]);
         assert!(p.keep.is_empty() && p.stream_written);
     }
 
     #[test]
     fn a_held_turn_answers_readers_and_keeps_the_stream_and_the_writers() {
-        let p = plan(&turn(), true);
+        let p = plan(&turn(), |clients| clients == 3);
         assert_eq!((p.now, p.keep, p.stream_written), (vec![2], vec![10, 11, 1, 3], false));
     }
 
@@ -165,23 +168,24 @@ mod tests {
             q(4, false, false),
             q(1, false, true),
         ];
-        assert_eq!(plan(&dup, false).now, vec![4, 10, 1]);
-        assert_eq!(plan(&[q(10, true, false), q(1, false, true)], false).now, vec![10, 1]);
-        assert_eq!(plan(&[], true), Plan::default());
+        assert_eq!(plan(&dup, |_| false).now, vec![4, 10, 1]);
+        assert_eq!(plan(&[q(10, true, false), q(1, false, true)], |_| false).now, vec![10, 1]);
+        assert_eq!(plan(&[], |_| true), Plan::default());
+        let readers = [q(1, false, false), q(2, false, false)];
+        assert_eq!(plan(&readers, |_| true).now, vec![2, 1], "nothing to hold without a stream");
     }
 
     #[test]
     fn only_a_busy_turn_with_a_recent_stream_write_is_held() {
         let mut f = StreamFlush::new();
         f.written(100);
-        assert!(f.hold(true, 2));
-        assert!(!f.hold(true, 1), "a lone client is never held");
-        assert!(!f.hold(false, 5), "nothing to hold");
+        assert!(f.hold(2));
+        assert!(!f.hold(1), "a lone client is never held");
         f.urgent = true;
-        assert!(!f.hold(true, 5), "WAIT wants the stream now");
+        assert!(!f.hold(5), "WAIT wants the stream now");
         f.written(200);
         f.at -= STREAM_HOLD;
-        assert!(!f.hold(true, 5), "the last write is old enough");
+        assert!(!f.hold(5), "the last write is old enough");
         assert_eq!(f.offset, 200);
     }
 }

@@ -430,17 +430,11 @@ impl Server {
                 }
             })
             .collect();
-        let stream_pending = queued.iter().any(|q| q.replica);
-        if !stream_pending {
+        if !queued.iter().any(|q| q.replica) {
             // Nothing of the stream is waiting: every write so far has been handed over.
             self.stream_flush.offset = self.repl.offset();
         }
-        let mut clients: Vec<ClientId> =
-            queued.iter().filter(|q| !q.replica).map(|q| q.id).collect();
-        clients.sort_unstable();
-        clients.dedup();
-        let hold = self.stream_flush.hold(stream_pending, clients.len());
-        let plan = flush::plan(&queued, hold);
+        let plan = flush::plan(&queued, |clients| self.stream_flush.hold(clients));
         for id in &plan.now {
             if let Some(c) = self.clients.get_mut(id) {
                 c.flush();
